@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from terreau.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("sante/", core_views.health, name="health"),
+    path("credits/", core_views.credits, name="credits"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("compte/", include("allauth.urls")),
+    path("compte/", include("terreau.accounts.urls")),
+    path("territoires/", include("terreau.territories.urls")),
+    path("", include("terreau.processes.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG or settings.ENVIRONMENT != "production":
+    # Uploaded media are served by the reverse proxy in production.
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,80 @@
+"""The module registry: participation modules declare themselves here.
+
+Each participation app has a `module.py` that builds a `ModuleManifest` and calls
+`registry.register(manifest)`. Shared apps (the process page, the back-office, later the
+API, open data and synthesis) read the registry and never import a module directly.
+See docs/modules.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
+
+
+@dataclass(frozen=True)
+class PhaseSetting:
+    """A setting a module offers per phase (e.g. "votes open"). Booleans only for now."""
+
+    name: str
+    label: str
+    default: bool = False
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
+class ModuleManifest:
+    name: str
+    verbose_name: Any
+    description: Any
+    phase_settings: tuple[PhaseSetting, ...] = ()
+    # The permission names the module's actions check, with the roles that hold them.
+    actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Renders the module's block on the process page: (request, process_module) -> str (HTML)
+    render_public: Callable[..., str] | None = None
+    # URL path to the module's own pages, included under /demarches/<slug>/<module-id>/
+    urls: str | None = None
+    # Hooks for the shared services of later issues: commentable / reportable models,
+    # exports, API router, synthesis sources, demo content.
+    commentable_models: tuple[str, ...] = ()
+    reportable_models: tuple[str, ...] = ()
+    exports: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    api_router: str | None = None
+    synthesis_sources: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    demo: Callable[..., None] | None = None
+
+    def default_phase_settings(self) -> dict[str, bool]:
+        return {s.name: s.default for s in self.phase_settings}
+
+
+class ModuleRegistry:
+    def __init__(self) -> None:
+        self._modules: dict[str, ModuleManifest] = {}
+
+    def register(self, manifest: ModuleManifest) -> ModuleManifest:
+        if manifest.name in self._modules and self._modules[manifest.name] is not manifest:
+            raise ValueError(f"Module {manifest.name!r} is already registered")
+        self._modules[manifest.name] = manifest
+        return manifest
+
+    def get(self, name: str) -> ModuleManifest | None:
+        return self._modules.get(name)
+
+    def all(self) -> list[ModuleManifest]:
+        return sorted(self._modules.values(), key=lambda m: m.name)
+
+    def choices(self) -> list[tuple[str, Any]]:
+        return [(m.name, m.verbose_name) for m in self.all()]
+
+    def autodiscover(self) -> None:
+        for app_config in apps.get_app_configs():
+            if module_has_submodule(app_config.module, "module"):
+                import_module(f"{app_config.name}.module")
+
+
+registry = ModuleRegistry()
