@@ -98,3 +98,28 @@ class User(AbstractUser):
     @property
     def is_verified_organisation(self) -> bool:
         return self.is_organisation and self.organisation_verified_at is not None
+
+
+# --- OIDC identities ---
+
+
+class OIDCIdentity(models.Model):
+    """Links a participant to their stable subject (``sub``) at FranceConnect or ProConnect."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="oidc_identities"
+    )
+    provider = models.CharField(_("fournisseur d'identité"), max_length=32)
+    sub = models.CharField(_("identifiant chez le fournisseur"), max_length=255)
+    created_at = models.DateTimeField(_("lié le"), auto_now_add=True)
+    last_login_at = models.DateTimeField(_("dernière connexion"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identité OpenID Connect")
+        verbose_name_plural = _("identités OpenID Connect")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "sub"], name="oidc_identity_provider_sub_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.sub}"
