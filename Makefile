@@ -5,6 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DEMO_CODE ?= 123456
 
 # A Python 3.12+ interpreter: $(PYTHON) if given, else python3.13/python3.12/python3 on
 # PATH, else a pyenv-installed 3.12+ (pyenv shims answer only with PYENV_VERSION set).
@@ -48,10 +49,10 @@ run: install messages
 	$(PY) manage.py collectstatic --noinput -v 0
 	@echo ""
 	@echo "  Terreau runs on http://$(HOST):$(PORT)/"
-	@$(PY) manage.py demo_logins
+	@MFA_DEMO_CODE=$(DEMO_CODE) $(PY) manage.py demo_logins
 	@echo ""
-	@trap 'kill 0' EXIT; $(PY) manage.py db_worker --queue-name '*' >var/worker.log 2>&1 & \
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@trap 'kill 0' EXIT; MFA_DEMO_CODE=$(DEMO_CODE) $(PY) manage.py db_worker --queue-name '*' >var/worker.log 2>&1 & \
+	MFA_DEMO_CODE=$(DEMO_CODE) $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 # Browser tests use Debian's Chromium (no browser download).
 browser:

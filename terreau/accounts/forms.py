@@ -19,3 +19,27 @@ class SignupForm(AllauthSignupForm):
         user.kind = self.cleaned_data["kind"]
         user.save(update_fields=["display_name", "kind"])
         return user
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Nom affiché"), max_length=80)
+    kind = forms.ChoiceField(label=_("Vous participez en tant que"), choices=ParticipantKind.choices)
+    commune = forms.ModelChoiceField(
+        label=_("Commune de résidence (code INSEE)"),
+        queryset=None,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 6}),
+        help_text=_("Facultatif. Permet de situer vos contributions sur le territoire."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from terreau.territories.models import Commune
+
+        self.fields["commune"].queryset = Commune.objects.all()
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Je comprends que mon compte sera supprimé définitivement et que mes textes seront signés « Participant supprimé »."),
+    )

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "terreau.accounts",
     "terreau.territories",
     "terreau.processes",
+    "terreau.pages",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,10 @@ if env.bool("DISABLE_RATE_LIMITS", default=False):
     ACCOUNT_RATE_LIMITS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Terreau"
+# Local demo only: allauth refuses a bypass code unless DEBUG is on. `make run` sets it
+# so the demo staff accounts (TOTP enrolled) can log in without an authenticator app.
+if DEBUG and not PRODUCTION:
+    MFA_TOTP_INSECURE_BYPASS_CODE = env.str("MFA_DEMO_CODE", default="") or None
 
 # FranceConnect / ProConnect (OpenID Connect). Off unless their client id is set.
 OIDC_PROVIDERS = {

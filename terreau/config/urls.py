@@ -13,6 +13,8 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("compte/", include("terreau.accounts.urls")),
     path("territoires/", include("terreau.territories.urls")),
+    path("espace/", include("terreau.processes.backoffice_urls")),
+    path("espace/modules/", include("terreau.pages.urls")),
     path("", include("terreau.processes.urls")),
     path("admin/", admin.site.urls),
 ]

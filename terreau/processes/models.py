@@ -250,3 +250,24 @@ class ProcessModule(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def setting_for(self, phase: Phase | None, name: str) -> bool:
+        """This module's value of a per-phase setting (the manifest's default if unset)."""
+        from terreau.processes.modules import registry
+
+        manifest = registry.get(self.module)
+        default = manifest.default_phase_settings().get(name, False) if manifest else False
+        if phase is None:
+            return False
+        return bool(self.phase_settings.get(str(phase.pk), {}).get(name, default))
+
+    def current_setting(self, name: str) -> bool:
+        """The setting in the process's current phase; False between phases."""
+        return self.setting_for(self.process.current_phase(), name)
+
+    @property
+    def backoffice_url(self) -> str | None:
+        from terreau.processes.modules import registry
+
+        manifest = registry.get(self.module)
+        return manifest.backoffice_url(self) if manifest and manifest.backoffice_url else None

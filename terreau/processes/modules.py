@@ -37,8 +37,8 @@ class ModuleManifest:
     actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Renders the module's block on the process page: (request, process_module) -> str (HTML)
     render_public: Callable[..., str] | None = None
-    # URL path to the module's own pages, included under /demarches/<slug>/<module-id>/
-    urls: str | None = None
+    # (process_module) -> URL of the module's own staff page (content editing), if any
+    backoffice_url: Callable[..., str] | None = None
     # Hooks for the shared services of later issues: commentable / reportable models,
     # exports, API router, synthesis sources, demo content.
     commentable_models: tuple[str, ...] = ()

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from terreau.core import demo
+
+
+class Command(BaseCommand):
+    help = "Load the French demo data (institutions, processes, users of every kind)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Do nothing if the demo is already loaded.")
+        parser.add_argument("--force", action="store_true", help="Allow loading in production.")
+
+    def handle(self, *args, once=False, force=False, **options):
+        if settings.PRODUCTION and not force:
+            raise CommandError("Refusing to load demo accounts in production (use --force if you mean it).")
+        if demo.is_loaded():
+            if once:
+                return
+            raise CommandError("The demo data is already loaded.")
+        demo.load_demo()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
