@@ -40,10 +40,11 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Regenerate the compiled translations (needs GNU gettext); the .mo files are committed.
 messages: install
 	@cd terreau && ../$(PY) ../manage.py compilemessages -v 0
 
-run: install messages
+run: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_demo --once
 	$(PY) manage.py collectstatic --noinput -v 0
@@ -60,7 +61,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; }
 
-test: install-dev messages browser
+test: install-dev browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 

@@ -18,7 +18,7 @@ from terreau.accounts.models import ORGANISATION_KINDS
 def profile(request):
     user = request.user
     initial = {"display_name": user.display_name, "kind": user.kind, "commune": user.commune}
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_profile(user, **form.cleaned_data)
@@ -46,7 +46,7 @@ def my_data_download(request):
 
 @login_required
 def delete_account(request):
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.delete_account(request.user)
         logout(request)

@@ -181,8 +181,23 @@ OIDC_PROVIDERS = {
 }
 
 # --- Email ----------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.org:587 or consolemail:// (default).
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://")
+_email_options = {
+    key: _email[f"EMAIL_{name}"]
+    for key, name in (
+        ("host", "HOST"),
+        ("port", "PORT"),
+        ("username", "HOST_USER"),
+        ("password", "HOST_PASSWORD"),
+        ("use_tls", "USE_TLS"),
+        ("use_ssl", "USE_SSL"),
+    )
+    if _email.get(f"EMAIL_{name}") not in (None, "")
+}
+if "smtp" in _email["EMAIL_BACKEND"]:
+    _email_options.setdefault("timeout", 10)
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Terreau <ne-pas-repondre@terreau.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -17,7 +17,7 @@ def edit(request, pk):
     if not can_edit_process(request.user, attached.process):
         raise Http404
     page = Page.objects.filter(attached=attached).first()
-    form = PageForm(request.POST or None, initial={"body": page.body if page else ""})
+    form = PageForm(request.POST if request.method == "POST" else None, initial={"body": page.body if page else ""})
     if request.method == "POST" and form.is_valid():
         save_page(request.user, attached, form.cleaned_data["body"])
         messages.success(request, _("Page enregistrée."))

@@ -68,7 +68,7 @@ def dashboard(request):
 def institution_create(request):
     if not is_platform_admin(request.user):
         raise Http404
-    form = InstitutionForm(request.POST or None)
+    form = InstitutionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             institution = services.create_institution(request.user, **form.cleaned_data)
@@ -139,7 +139,7 @@ def process_create(request, slug):
     institution = _institution_for_member(request, slug)
     if not can_manage_institution(request.user, institution):
         raise Http404
-    form = ProcessForm(request.POST or None, request.FILES or None)
+    form = ProcessForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("remove_image", None)
@@ -174,7 +174,7 @@ def process(request, slug):
 @login_required
 def process_edit(request, slug):
     process = _process_for_member(request, slug)
-    form = ProcessForm(request.POST or None, request.FILES or None, instance=Process.objects.get(pk=process.pk))
+    form = ProcessForm(request.POST if request.method == "POST" else None, request.FILES or None, instance=Process.objects.get(pk=process.pk))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         remove_image = data.pop("remove_image", False)
@@ -196,7 +196,7 @@ def process_edit(request, slug):
 def contract(request, slug):
     process = _process_for_member(request, slug)
     instance = ParticipationContract.objects.filter(process=process).first()
-    form = ContractForm(request.POST or None, instance=instance)
+    form = ContractForm(request.POST if request.method == "POST" else None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_contract(request.user, process, **form.cleaned_data)
@@ -214,7 +214,7 @@ def contract(request, slug):
 def phases(request, slug, pk=None):
     process = _process_for_member(request, slug)
     phase = get_object_or_404(Phase, pk=pk, process=process) if pk else None
-    form = PhaseForm(request.POST or None, instance=phase)
+    form = PhaseForm(request.POST if request.method == "POST" else None, instance=phase)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_phase(request.user, process, phase, **form.cleaned_data)
@@ -243,7 +243,7 @@ def phase_delete(request, slug, pk):
 @login_required
 def modules(request, slug):
     process = _process_for_member(request, slug)
-    form = ModuleAttachForm(request.POST or None)
+    form = ModuleAttachForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.attach_module(request.user, process, form.cleaned_data["module"], form.cleaned_data["title"])
@@ -336,7 +336,7 @@ def answer(request, slug):
     if hasattr(process, "answer"):
         messages.info(request, _("La réponse est déjà publiée."))
         return redirect("processes:detail", process.slug)
-    form = AnswerForm(request.POST or None)
+    form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.publish_answer(request.user, process, form.cleaned_data["body"])

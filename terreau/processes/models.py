@@ -109,7 +109,7 @@ class Process(models.Model):
     )
     status = models.CharField(_("état"), max_length=20, choices=ProcessStatus.choices, default=ProcessStatus.DRAFT)
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -222,7 +222,7 @@ class InstitutionAnswer(models.Model):
     process = models.OneToOneField(Process, on_delete=models.CASCADE, related_name="answer")
     body = models.TextField(_("réponse (Markdown)"))
     published_at = models.DateTimeField(_("publiée le"))
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("réponse de l'institution")
