@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class TerritoriesConfig(AppConfig):
     name = "terreau.territories"
     label = "territories"
-    verbose_name = _("territories")
+    verbose_name = _("Territoires")
