@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from terreau.accounts.models import ParticipantKind
+from terreau.territories.forms import CommuneField
 
 
 class SignupForm(AllauthSignupForm):
@@ -24,19 +25,11 @@ class SignupForm(AllauthSignupForm):
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Nom affiché"), max_length=80)
     kind = forms.ChoiceField(label=_("Vous participez en tant que"), choices=ParticipantKind.choices)
-    commune = forms.ModelChoiceField(
-        label=_("Commune de résidence (code INSEE)"),
-        queryset=None,
+    commune = CommuneField(
+        label=_("Commune de résidence"),
         required=False,
-        widget=forms.TextInput(attrs={"size": 6}),
         help_text=_("Facultatif. Permet de situer vos contributions sur le territoire."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from terreau.territories.models import Commune
-
-        self.fields["commune"].queryset = Commune.objects.all()
 
 
 class DeleteAccountForm(forms.Form):

@@ -76,6 +76,7 @@ def export_personal_data(user) -> str:
     data["answers_published"] = list(
         InstitutionAnswer.objects.filter(published_by=user).values("process__title", "published_at")
     )
+    data["identity_providers"] = list(user.oidc_identities.values("provider", "created_at", "last_login_at"))
     for exporter in PERSONAL_DATA_EXPORTERS:
         data.update(exporter(user))
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
@@ -94,6 +95,7 @@ def delete_account(user) -> None:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     user.memberships.all().delete()
+    user.oidc_identities.all().delete()
     user.email = f"supprime-{uuid.uuid4().hex}@invalid"
     user.display_name = ""
     user.commune = None

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from terreau.accounts import services
 from terreau.accounts.forms import DeleteAccountForm, ProfileForm
 from terreau.accounts.models import ORGANISATION_KINDS
+from terreau.territories.forms import picker_redisplay, picker_search_requested
 
 
 @login_required
@@ -19,7 +20,9 @@ def profile(request):
     user = request.user
     initial = {"display_name": user.display_name, "kind": user.kind, "commune": user.commune}
     form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if picker_search_requested(request):
+        picker_redisplay(form)
+    elif request.method == "POST" and form.is_valid():
         try:
             services.update_profile(user, **form.cleaned_data)
         except ValidationError as exc:

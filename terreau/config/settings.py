@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "terreau.core.context_processors.site",
+                "terreau.accounts.oidc.oidc_context",
             ],
         },
     },
@@ -179,6 +180,8 @@ OIDC_PROVIDERS = {
         ("proconnect", "openid given_name usual_name email siret"),
     )
 }
+for _name in OIDC_PROVIDERS:
+    OIDC_PROVIDERS[_name]["sign_algo"] = env.str(f"{_name.upper()}_SIGN_ALGO", default="RS256")
 
 # --- Email ----------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.org:587 or consolemail:// (default).

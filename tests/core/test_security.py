@@ -21,6 +21,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "DATABASE_URL": "sqlite:////tmp/terreau-deploy-check.sqlite3",
     }
     env.pop("DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' conftest
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
