@@ -35,12 +35,24 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def make_user(email: str, *, name: str = "", kind: str = "citizen", staff: bool = False, superuser: bool = False, totp: bool = False):
+def make_user(
+    email: str,
+    *,
+    name: str = "",
+    kind: str = "citizen",
+    staff: bool = False,
+    superuser: bool = False,
+    totp: bool = False,
+):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user(
-        email=email, password=PASSWORD, display_name=name or email.split("@")[0].title(), kind=kind,
-        is_staff=staff or superuser, is_superuser=superuser,
+        email=email,
+        password=PASSWORD,
+        display_name=name or email.split("@")[0].title(),
+        kind=kind,
+        is_staff=staff or superuser,
+        is_superuser=superuser,
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if totp:
@@ -85,7 +97,9 @@ def other_institution(db):
 
 
 def member(institution, role: str, email: str | None = None, totp: bool = True):
-    user = make_user(email or f"{role}@{institution.slug}.example.org", name=f"{role.title()} {institution.name}", totp=totp)
+    user = make_user(
+        email or f"{role}@{institution.slug}.example.org", name=f"{role.title()} {institution.name}", totp=totp
+    )
     Membership.objects.create(institution=institution, user=user, role=role)
     return user
 
@@ -155,7 +169,9 @@ def make_process(
         )
     if answered_days_ago is not None:
         InstitutionAnswer.objects.create(
-            process=process, body="Notre réponse.", published_at=timezone.now() - datetime.timedelta(days=answered_days_ago)
+            process=process,
+            body="Notre réponse.",
+            published_at=timezone.now() - datetime.timedelta(days=answered_days_ago),
         )
     return process
 

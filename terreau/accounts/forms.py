@@ -34,5 +34,8 @@ class ProfileForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("Je comprends que mon compte sera supprimé définitivement et que mes textes seront signés « Participant supprimé »."),
+        label=_(
+            "Je comprends que mon compte sera supprimé définitivement "
+            "et que mes textes seront signés « Participant supprimé »."
+        ),
     )

@@ -21,8 +21,9 @@ class StaffMFAMiddleware:
 
             from terreau.processes.permissions import has_staff_role
 
-            if has_staff_role(request.user) and not Authenticator.objects.filter(
-                user=request.user, type=Authenticator.Type.TOTP
-            ).exists():
+            if (
+                has_staff_role(request.user)
+                and not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
+            ):
                 return redirect(reverse("accounts:mfa_required"))
         return self.get_response(request)

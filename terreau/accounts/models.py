@@ -77,9 +77,7 @@ class User(AbstractUser):
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=ParticipantKind.values), name="user_kind_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(kind__in=ParticipantKind.values), name="user_kind_valid"),
         ]
 
     def __str__(self) -> str:

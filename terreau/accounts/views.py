@@ -86,7 +86,9 @@ def organisation_verify(request, pk):
             messages.success(request, _("Badge retiré à %(name)s.") % {"name": user.public_name})
         else:
             services.verify_organisation(request.user, user)
-            messages.success(request, _("%(name)s est maintenant une organisation vérifiée.") % {"name": user.public_name})
+            messages.success(
+                request, _("%(name)s est maintenant une organisation vérifiée.") % {"name": user.public_name}
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("accounts:organisations")

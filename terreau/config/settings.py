@@ -95,8 +95,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            " PRAGMA busy_timeout=20000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
         ),
     }
     _db.setdefault("TEST", {})["NAME"] = env.str("SQLITE_TEST_NAME", default="") or None
@@ -243,7 +242,7 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
-    "form-action": [CSP.SELF] + env.list("CSP_FORM_ACTION", default=[]),
+    "form-action": [CSP.SELF, *env.list("CSP_FORM_ACTION", default=[])],
     "frame-ancestors": [CSP.NONE],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -275,5 +274,4 @@ LOGGING = {
 }
 
 # --- Terreau --------------------------------------------------------------------------
-# Days after its deadline an answer counts as late ("En retard de N jours").
-TERREAU_DEMO_PASSWORD = "terreau-demo-2026"
+TERREAU_DEMO_PASSWORD = "terreau-demo-2026"  # noqa: S105 - demo accounts only, refused in production  # noqa: S105 - demo accounts only, refused in production

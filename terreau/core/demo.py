@@ -23,7 +23,7 @@ from terreau.processes.modules import registry
 
 MARKER_SLUG = "ministere-transition-ecologique"
 DEMO_DOMAIN = "demo.terreau.fr"
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - public demo secret
 
 PARTICIPANTS = [
     ("camille", "Camille Durand", "citizen", "69123"),
@@ -84,7 +84,9 @@ def _enroll_totp(user) -> None:
     TOTP.activate(user, DEMO_TOTP_SECRET)
 
 
-def _process(institution, author, *, title, slug, summary, body, scope, phases, contract, answer=None, status="published"):
+def _process(
+    institution, author, *, title, slug, summary, body, scope, phases, contract, answer=None, status="published"
+):
     today = timezone.localdate()
     level, obj = scope
     if obj is None:  # geography not loaded: fall back to a national scope

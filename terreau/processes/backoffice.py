@@ -27,6 +27,7 @@ from terreau.processes.permissions import (
     is_platform_admin,
     roles_in,
 )
+from terreau.territories.forms import picker_redisplay, picker_search_requested
 
 
 def _institution_for_member(request, slug: str) -> Institution:
@@ -140,7 +141,9 @@ def process_create(request, slug):
     if not can_manage_institution(request.user, institution):
         raise Http404
     form = ProcessForm(request.POST if request.method == "POST" else None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if picker_search_requested(request):
+        picker_redisplay(form)
+    elif request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("remove_image", None)
         image = data.pop("image", None)
@@ -174,8 +177,14 @@ def process(request, slug):
 @login_required
 def process_edit(request, slug):
     process = _process_for_member(request, slug)
-    form = ProcessForm(request.POST if request.method == "POST" else None, request.FILES or None, instance=Process.objects.get(pk=process.pk))
-    if request.method == "POST" and form.is_valid():
+    form = ProcessForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES or None,
+        instance=Process.objects.get(pk=process.pk),
+    )
+    if picker_search_requested(request):
+        picker_redisplay(form)
+    elif request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         remove_image = data.pop("remove_image", False)
         image = data.pop("image", None) if "image" in request.FILES else None
@@ -188,7 +197,9 @@ def process_edit(request, slug):
             messages.success(request, _("Démarche enregistrée."))
             return redirect("backoffice:process", process.slug)
     return render(
-        request, "processes/backoffice/process_form.html", {"form": form, "institution": process.institution, "process": process}
+        request,
+        "processes/backoffice/process_form.html",
+        {"form": form, "institution": process.institution, "process": process},
     )
 
 
@@ -204,8 +215,10 @@ def contract(request, slug):
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Engagements enregistrés."))
-            return redirect("backoffice:phases", process.slug) if not process.phases.exists() else redirect(
-                "backoffice:process", process.slug
+            return (
+                redirect("backoffice:phases", process.slug)
+                if not process.phases.exists()
+                else redirect("backoffice:process", process.slug)
             )
     return render(request, "processes/backoffice/contract_form.html", {"form": form, "process": process})
 
@@ -276,7 +289,8 @@ def module_settings(request, slug, pk):
     values: dict[int, dict[str, bool]] = {}
     for phase in process.phases.all():
         values[phase.pk] = {
-            s.name: request.POST.get(f"p{phase.pk}-{s.name}") == "on" for s in (manifest.phase_settings if manifest else ())
+            s.name: request.POST.get(f"p{phase.pk}-{s.name}") == "on"
+            for s in (manifest.phase_settings if manifest else ())
         }
     services.update_module_settings(request.user, attached, values)
     messages.success(request, _("Réglages du module enregistrés."))

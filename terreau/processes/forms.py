@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from terreau.processes.models import Institution, ParticipationContract, Phase, Process, Role, ScopeLevel
 from terreau.processes.modules import registry
+from terreau.territories.forms import CommuneField
 
 
 class ProcessSearchForm(forms.Form):
@@ -12,7 +13,7 @@ class ProcessSearchForm(forms.Form):
         required=False,
         choices=[("", _("Toutes")), ("open", _("Ouvertes en ce moment")), ("archived", _("Archivées"))],
     )
-    level = forms.ChoiceField(label=_("Échelle"), required=False, choices=[("", _("Toutes"))] + ScopeLevel.choices)
+    level = forms.ChoiceField(label=_("Échelle"), required=False, choices=[("", _("Toutes")), *ScopeLevel.choices])
 
 
 class ProcessForm(forms.ModelForm):
@@ -22,6 +23,11 @@ class ProcessForm(forms.ModelForm):
         help_text=_("JPEG, PNG ou WebP, 5 Mo au plus. Elle sera recadrée et ré-encodée."),
     )
     remove_image = forms.BooleanField(label=_("Retirer l'image actuelle"), required=False)
+    scope_commune = CommuneField(
+        label=_("Commune concernée"),
+        required=False,
+        help_text=_("Seulement si le territoire concerné est une commune."),
+    )
 
     class Meta:
         model = Process
@@ -39,13 +45,11 @@ class ProcessForm(forms.ModelForm):
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
             "body": forms.Textarea(attrs={"rows": 12}),
-            "scope_commune": forms.TextInput(attrs={"size": 6}),
         }
         help_texts = {
             "body": _("Markdown : **gras**, *italique*, listes, liens. Le HTML est neutralisé."),
             "scope_region": _("Seulement si le territoire concerné est une région."),
             "scope_departement": _("Seulement si le territoire concerné est un département."),
-            "scope_commune": _("Seulement si le territoire concerné est une commune."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -135,7 +139,9 @@ class MemberForm(forms.Form):
         email = self.cleaned_data["email"].lower()
         user = get_user_model().objects.filter(email__iexact=email, is_active=True, deleted_at=None).first()
         if user is None:
-            raise forms.ValidationError(_("Aucun compte actif n'utilise cette adresse : la personne doit d'abord s'inscrire."))
+            raise forms.ValidationError(
+                _("Aucun compte actif n'utilise cette adresse : la personne doit d'abord s'inscrire.")
+            )
         self.user = user
         return email
 

@@ -29,7 +29,9 @@ class Institution(models.Model):
     departement = models.ForeignKey(
         "territories.Departement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    commune = models.ForeignKey("territories.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(
+        "territories.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,7 +96,12 @@ class Process(models.Model):
         _("territoire concerné"), max_length=20, choices=ScopeLevel.choices, default=ScopeLevel.NATIONAL
     )
     scope_region = models.ForeignKey(
-        "territories.Region", verbose_name=_("région"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "territories.Region",
+        verbose_name=_("région"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     scope_departement = models.ForeignKey(
         "territories.Departement",
@@ -105,11 +112,18 @@ class Process(models.Model):
         related_name="+",
     )
     scope_commune = models.ForeignKey(
-        "territories.Commune", verbose_name=_("commune"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "territories.Commune",
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     status = models.CharField(_("état"), max_length=20, choices=ProcessStatus.choices, default=ProcessStatus.DRAFT)
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -123,7 +137,12 @@ class Process(models.Model):
                 condition=(
                     Q(scope_level="national", scope_region=None, scope_departement=None, scope_commune=None)
                     | Q(scope_level="region", scope_region__isnull=False, scope_departement=None, scope_commune=None)
-                    | Q(scope_level="departement", scope_departement__isnull=False, scope_region=None, scope_commune=None)
+                    | Q(
+                        scope_level="departement",
+                        scope_departement__isnull=False,
+                        scope_region=None,
+                        scope_commune=None,
+                    )
                     | Q(scope_level="commune", scope_commune__isnull=False, scope_region=None, scope_departement=None)
                 ),
                 name="process_scope_consistent",
@@ -222,7 +241,9 @@ class InstitutionAnswer(models.Model):
     process = models.OneToOneField(Process, on_delete=models.CASCADE, related_name="answer")
     body = models.TextField(_("réponse (Markdown)"))
     published_at = models.DateTimeField(_("publiée le"))
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("réponse de l'institution")

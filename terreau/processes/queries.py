@@ -126,7 +126,9 @@ def answers_published(limit: int = 20) -> list[AnswerStatus]:
     result = []
     for p in qs:
         answered_on = timezone.localdate(p.answer.published_at)
-        result.append(AnswerStatus(p, p.contract.answer_due, answered_on, max(0, (answered_on - p.contract.answer_due).days)))
+        result.append(
+            AnswerStatus(p, p.contract.answer_due, answered_on, max(0, (answered_on - p.contract.answer_due).days))
+        )
     return result
 
 
@@ -161,9 +163,11 @@ def institutions_of(user) -> QuerySet[Institution]:
 
 
 def backoffice_processes(institution: Institution) -> QuerySet[Process]:
-    return institution.processes.select_related("contract").prefetch_related(
-        Prefetch("phases"), "modules"
-    ).order_by("-created_at")
+    return (
+        institution.processes.select_related("contract")
+        .prefetch_related(Prefetch("phases"), "modules")
+        .order_by("-created_at")
+    )
 
 
 def members_of(institution: Institution) -> QuerySet[Membership]:

@@ -79,14 +79,18 @@ def test_login_is_rate_limited(client, citizen):
 def test_open_redirect_after_login_stays_on_site(client, citizen):
     for target in ["https://evil.example", "//evil.example", "/\\evil.example"]:
         client.logout()
-        response = client.post(f"/compte/login/?next={target}", {"login": citizen.email, "password": PASSWORD, "next": target})
+        response = client.post(
+            f"/compte/login/?next={target}", {"login": citizen.email, "password": PASSWORD, "next": target}
+        )
         assert response.status_code == 302
         assert "evil.example" not in response["Location"], target
 
 
 def test_profile_edit_and_commune(client, citizen):
     client.force_login(citizen)
-    response = client.post("/compte/profil/", {"display_name": "Camille D.", "kind": "expert", "commune_q": "", "commune": ""})
+    response = client.post(
+        "/compte/profil/", {"display_name": "Camille D.", "kind": "expert", "commune_q": "", "commune": ""}
+    )
     assert response.status_code == 302
     citizen.refresh_from_db()
     assert citizen.display_name == "Camille D." and citizen.kind == "expert"
@@ -124,7 +128,10 @@ def test_account_deletion_anonymizes_and_keeps_objects(client, institution):
     assert not EmailAddress.objects.filter(user=admin).exists() and not admin.memberships.exists()
     assert Process.objects.get(pk=process.pk).created_by_id == admin.pk
     assert "_auth_user_id" not in client.session
-    assert client.post("/compte/login/", {"login": "admin@ville-de-test.example.org", "password": PASSWORD}).status_code == 200
+    assert (
+        client.post("/compte/login/", {"login": "admin@ville-de-test.example.org", "password": PASSWORD}).status_code
+        == 200
+    )
 
 
 def test_organisation_verification_is_staff_only(client, citizen):

@@ -24,7 +24,11 @@ def test_check_deploy_is_clean_with_production_settings():
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' conftest
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -51,7 +55,7 @@ def test_health_reveals_nothing(client):
     "source",
     [
         "<script>alert(1)</script>",
-        '<svg onload=alert(1)>',
+        "<svg onload=alert(1)>",
         '"><img src=x onerror=alert(1)>',
         "[clic](javascript:alert(1))",
         "<a href='javascript:alert(1)'>x</a>",
@@ -60,7 +64,7 @@ def test_health_reveals_nothing(client):
 )
 def test_markdown_is_sanitized(source):
     html = render_markdown(source).lower()
-    assert "<script" not in html and "onload" not in html.replace("&", "") or "&lt;" in html
+    assert ("<script" not in html and "onload" not in html.replace("&", "")) or "&lt;" in html
     assert "javascript:" not in html
     assert "<iframe" not in html and "<img" not in html and "<svg" not in html
 

@@ -82,8 +82,13 @@ def test_scope_must_name_its_territory(institution, inst_admin):
 def test_phase_dates_must_be_ordered(process, inst_admin):
     with pytest.raises(ValidationError):
         services.save_phase(
-            inst_admin, process, kind="vote", title="V", description="",
-            start_date=datetime.date(2026, 3, 1), end_date=datetime.date(2026, 2, 1),
+            inst_admin,
+            process,
+            kind="vote",
+            title="V",
+            description="",
+            start_date=datetime.date(2026, 3, 1),
+            end_date=datetime.date(2026, 2, 1),
         )
 
 
@@ -146,7 +151,9 @@ def test_module_attach_and_settings(process, inst_admin):
     with pytest.raises(ValidationError):
         services.attach_module(inst_admin, process, "does-not-exist", "X")
     phase = process.phases.first()
-    services.update_module_settings(inst_admin, attached, {phase.pk: {"visible": False, "user__password": True}, 999: {"visible": True}})
+    services.update_module_settings(
+        inst_admin, attached, {phase.pk: {"visible": False, "user__password": True}, 999: {"visible": True}}
+    )
     attached.refresh_from_db()
     assert attached.phase_settings == {str(phase.pk): {"visible": False}}
     assert attached.current_setting("visible") is False

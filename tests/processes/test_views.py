@@ -100,7 +100,7 @@ def test_create_process_through_the_form(client, inst_admin, institution):
         ({"title": "x" * 5000, "summary": "s", "scope_level": "national"}, "au plus 200"),
         ({"title": "T", "summary": "s", "scope_level": "planet"}, "Sélectionnez un choix valide"),
         ({"title": "T", "summary": "s", "scope_level": "region"}, "Choisissez le territoire concerné"),
-        ({"title": "T", "summary": "s", "scope_level": "commune", "scope_commune": "99999"}, "Sélectionnez un choix valide"),
+        ({"title": "T", "summary": "s", "scope_level": "commune", "scope_commune": "99999"}, "Commune inconnue"),
     ],
 )
 def test_bad_process_input_is_refused_with_a_message(client, inst_admin, institution, data, message):
@@ -120,7 +120,11 @@ def test_html_is_escaped_everywhere(client, inst_admin, institution):
     )
     process = Process.objects.get()
     make_process(institution, slug="other")
-    for url in [f"/demarches/{process.slug}/", f"/espace/demarches/{process.slug}/", f"/espace/institutions/{institution.slug}/"]:
+    for url in [
+        f"/demarches/{process.slug}/",
+        f"/espace/demarches/{process.slug}/",
+        f"/espace/institutions/{institution.slug}/",
+    ]:
         html = client.get(url).content.decode()
         assert "<svg onload" not in html and "<img src=x" not in html, url
         assert "javascript:alert" not in html, url
