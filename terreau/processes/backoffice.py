@@ -81,20 +81,24 @@ def institution_create(request):
     return render(request, "processes/backoffice/institution_form.html", {"form": form})
 
 
+def _institution_context(request, institution: Institution, member_form: MemberForm) -> dict:
+    return {
+        "institution": institution,
+        "processes": queries.backoffice_processes(institution),
+        "members": queries.members_of(institution),
+        "member_form": member_form,
+        "can_manage": can_manage_institution(request.user, institution),
+        "my_roles": roles_in(request.user, institution),
+    }
+
+
 @login_required
 def institution(request, slug):
     institution = _institution_for_member(request, slug)
     return render(
         request,
         "processes/backoffice/institution.html",
-        {
-            "institution": institution,
-            "processes": queries.backoffice_processes(institution),
-            "members": queries.members_of(institution),
-            "member_form": MemberForm(),
-            "can_manage": can_manage_institution(request.user, institution),
-            "my_roles": roles_in(request.user, institution),
-        },
+        _institution_context(request, institution, MemberForm()),
     )
 
 
@@ -110,14 +114,7 @@ def member_add(request, slug):
     return render(
         request,
         "processes/backoffice/institution.html",
-        {
-            "institution": institution,
-            "processes": queries.backoffice_processes(institution),
-            "members": queries.members_of(institution),
-            "member_form": form,
-            "can_manage": can_manage_institution(request.user, institution),
-            "my_roles": roles_in(request.user, institution),
-        },
+        _institution_context(request, institution, form),
         status=400,
     )
 
@@ -187,8 +184,8 @@ def process_edit(request, slug):
     elif request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         remove_image = data.pop("remove_image", False)
-        image = data.pop("image", None) if "image" in request.FILES else None
-        data.pop("image", None)
+        uploaded = data.pop("image", None)
+        image = uploaded if "image" in request.FILES else None  # else: the current file
         try:
             services.update_process(request.user, process, image=image, remove_image=remove_image, **data)
         except ValidationError as exc:

@@ -171,3 +171,16 @@ def test_answer_publication_through_the_form(client, inst_admin, institution):
     html = client.get("/reponses/").content.decode()
     assert "En retard de 3 jours" not in html
     assert "Réponse publiée avec 3 jours de retard" in html
+
+
+def test_member_added_through_the_form(client, inst_admin, institution, citizen, other_admin):
+    client.force_login(inst_admin)
+    url = f"/espace/institutions/{institution.slug}/membres/"
+    response = client.post(url, {"email": "nobody@example.org", "role": "moderator"})
+    assert response.status_code == 400 and "doit d&#x27;abord s&#x27;inscrire" in response.content.decode()
+    assert client.post(url, {"email": citizen.email, "role": "superuser"}).status_code == 400
+    assert client.post(url, {"email": citizen.email.upper(), "role": "moderator"}).status_code == 302
+    assert citizen.memberships.get().role == "moderator"
+    client.force_login(other_admin)
+    assert client.post(url, {"email": other_admin.email, "role": "admin"}).status_code == 404
+    assert not other_admin.memberships.filter(institution=institution).exists()
