@@ -43,6 +43,11 @@ INSTALLED_APPS = [
     "terreau.accounts",
     "terreau.territories",
     "terreau.processes",
+    "terreau.audit",
+    "terreau.discussions",
+    "terreau.moderation",
+    "terreau.api",
+    "terreau.opendata",
     "terreau.pages",
 ]
 

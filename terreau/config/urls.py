@@ -17,6 +17,11 @@ urlpatterns = [
     path("espace/", include("terreau.processes.backoffice_urls")),
     path("espace/modules/", include("terreau.pages.urls")),
     path("", include("terreau.processes.urls")),
+    path("api/", include("terreau.api.urls")),
+    path("discussions/", include("terreau.discussions.urls")),
+    path("moderation/", include("terreau.moderation.urls")),
+    path("audit/", include("terreau.audit.urls")),
+    path("donnees/", include("terreau.opendata.urls")),
     path("admin/", admin.site.urls),
 ]
 
