@@ -1,0 +1,125 @@
+"""Which models accept comments.
+
+    from terreau.discussions.registry import register_commentable
+
+    register_commentable(Proposal)                        # defaults below
+    register_commentable(Proposal, get_process=lambda p: p.consultation.attached.process,
+                         is_open=lambda p: p.status == "open", label=_("proposition"))
+
+or, in a module manifest, `commentable_models=("consultations.Proposal",)` (defaults only).
+See docs/discussions.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+
+from terreau.moderation.registry import default_get_process
+
+
+def _process_is_public(process) -> bool:
+    from terreau.processes.models import Process
+
+    return process.status != Process.Status.DRAFT
+
+
+def _process_accepts(process) -> bool:
+    from terreau.processes.models import Process
+
+    return process.status == Process.Status.PUBLISHED
+
+
+@dataclass(frozen=True)
+class Commentable:
+    model: type[models.Model]
+    label: Any
+    get_process: Callable[[Any], Any]
+    is_open: Callable[[Any], bool]
+    is_public: Callable[[Any], bool]
+    get_url: Callable[[Any], str]
+    public_objects: Callable[[], models.QuerySet] | None
+
+    @property
+    def key(self) -> str:
+        return self.model._meta.label_lower
+
+    def accepts_comments(self, obj: Any) -> bool:
+        """Open for new comments: public, its process published (not archived), and is_open()."""
+        process = self.get_process(obj)
+        return self.is_public(obj) and _process_accepts(process) and bool(self.is_open(obj))
+
+    def shows_comments(self, obj: Any) -> bool:
+        """Its comments may be read: never on a draft process."""
+        return _process_is_public(self.get_process(obj)) and bool(self.is_public(obj))
+
+
+_registry: dict[str, Commentable] = {}
+_manifests_synced = False
+
+
+def register_commentable(
+    model: type[models.Model],
+    *,
+    get_process: Callable[[Any], Any] | None = None,
+    is_open: Callable[[Any], bool] | None = None,
+    is_public: Callable[[Any], bool] | None = None,
+    get_url: Callable[[Any], str] | None = None,
+    public_objects: Callable[[], models.QuerySet] | None = None,
+    label: Any = None,
+) -> Commentable:
+    """Declare that `model` accepts comments.
+
+    get_process(obj) -> Process: whose institution moderates them (default: `obj.process`,
+        or `obj.attached.process` for module content with a FK to ProcessModule).
+    is_open(obj) -> bool: may people comment now (default: always, while the process is
+        published; a draft or archived process never accepts comments whatever this says).
+    is_public(obj) -> bool: may people read the object (default: True; comments on a
+        draft process are never shown whatever this says).
+    get_url(obj) -> str: the page showing the object and its comments (default:
+        `obj.get_absolute_url()`).
+    public_objects() -> QuerySet: the model's public objects, so that `public_comments()`
+        (API, exports, feeds) leaves out comments on hidden or unpublished objects.
+    label: what the object is called in the interface (default: its verbose_name).
+    """
+    entry = Commentable(
+        model=model,
+        label=label or model._meta.verbose_name,
+        get_process=get_process or default_get_process,
+        is_open=is_open or (lambda obj: True),
+        is_public=is_public or (lambda obj: True),
+        get_url=get_url or (lambda obj: obj.get_absolute_url()),
+        public_objects=public_objects,
+    )
+    _registry[entry.key] = entry
+    return entry
+
+
+def _sync_manifests() -> None:
+    global _manifests_synced
+    if _manifests_synced:
+        return
+    from terreau.processes.modules import registry as module_registry
+
+    for manifest in module_registry.all():
+        for label in manifest.commentable_models:
+            model = apps.get_model(label)
+            if model._meta.label_lower not in _registry:
+                register_commentable(model)
+    _manifests_synced = True
+
+
+def get_commentable(key: str | type[models.Model] | models.Model) -> Commentable | None:
+    _sync_manifests()
+    if not isinstance(key, str):
+        key = key._meta.label_lower
+    return _registry.get(key.lower())
+
+
+def all_commentables() -> list[Commentable]:
+    _sync_manifests()
+    return list(_registry.values())

@@ -1,0 +1,57 @@
+"""terreau.core.ratelimit: the small limiter other modules use."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.test import RequestFactory
+
+from terreau.core import ratelimit
+
+
+def test_counts_per_key_and_scope():
+    assert all(ratelimit.hit("user:1", "comment", 3, 60) for _ in range(3))
+    assert not ratelimit.hit("user:1", "comment", 3, 60)
+    assert ratelimit.hit("user:2", "comment", 3, 60)
+    assert ratelimit.hit("user:1", "report", 3, 60)
+
+
+def test_request_means_its_client_ip():
+    rf = RequestFactory()
+    a = rf.post("/", REMOTE_ADDR="198.51.100.7")
+    b = rf.post("/", REMOTE_ADDR="198.51.100.8")
+    assert ratelimit.client_ip(a) == "198.51.100.7"
+    assert ratelimit.hit(a, "x", 1, 60) and not ratelimit.hit(a, "x", 1, 60)
+    assert ratelimit.hit(b, "x", 1, 60)
+    assert not ratelimit.hit("ip:198.51.100.7", "x", 1, 60)  # the same counter
+
+
+def test_sliding_window_counts_the_previous_window():
+    with mock.patch("terreau.core.ratelimit.time.time", return_value=1000 * 60 + 59):
+        for _ in range(4):
+            ratelimit.hit("k", "s", 4, 60)
+    # Just after the window boundary the previous window still weighs ~98 %.
+    with mock.patch("terreau.core.ratelimit.time.time", return_value=1001 * 60 + 1):
+        assert not ratelimit.hit("k", "s", 4, 60)
+    # A full window later the old counts are gone.
+    with mock.patch("terreau.core.ratelimit.time.time", return_value=1003 * 60 + 1):
+        assert ratelimit.hit("k", "s", 4, 60)
+
+
+def test_reset_and_disable(settings):
+    for _ in range(2):
+        ratelimit.hit("k", "s", 1, 60)
+    assert not ratelimit.hit("k", "s", 1, 60)
+    ratelimit.reset("k", "s", 60)
+    assert ratelimit.hit("k", "s", 1, 60)
+    settings.TERREAU_RATE_LIMITS = False
+    assert all(ratelimit.hit("k", "s", 1, 60) for _ in range(5))
+    settings.TERREAU_RATE_LIMITS = True
+    settings.ACCOUNT_RATE_LIMITS = False
+    assert all(ratelimit.hit("k", "s", 1, 60) for _ in range(5))
+
+
+@pytest.mark.parametrize(("limit", "period"), [(0, 60), (5, 0), (-1, -1)])
+def test_nonsense_limits_refuse(limit, period):
+    assert not ratelimit.hit("k", "s", limit, period)
