@@ -1,5 +1,7 @@
 """Markdown for user and staff text: rendered, then sanitized with an allow-list."""
 
+import threading
+
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -36,7 +38,7 @@ def render_markdown(text: str) -> SafeString:
     Raw HTML in the source is escaped by nh3; only http(s) and mailto links survive,
     and links get rel="nofollow noopener ugc".
     """
-    html = md.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    html = _parser().reset().convert(text or "")
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -45,3 +47,14 @@ def render_markdown(text: str) -> SafeString:
         link_rel="nofollow noopener ugc",
     )
     return mark_safe(clean)  # noqa: S308 - sanitized just above
+
+
+_local = threading.local()
+
+
+def _parser() -> md.Markdown:
+    """One Markdown parser per thread: building one costs more than converting a comment."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = md.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+    return parser

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from terreau.core import demo
@@ -19,4 +20,6 @@ class Command(BaseCommand):
                 return
             raise CommandError("The demo data is already loaded.")
         demo.load_demo()
+        # Shared services add their demo content (comments, a report, a moderation decision).
+        call_command("demo_comments", verbosity=0)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
