@@ -73,6 +73,7 @@ api = NinjaAPI(
 register_exception_handlers(api)
 
 api.add_router("", "terreau.processes.api.router")
+api.add_router("", "terreau.api.comments.router")
 api.add_router("/territories", "terreau.territories.api.router")
 
 

@@ -17,13 +17,21 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from terreau.config.wsgi import application
+from terreau.discussions.services import post_comment
+from terreau.processes.models import Institution, Process
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def fuzz_env(db, public_data, settings):
+def fuzz_env(db, public_data, citizen, settings):
     settings.TERREAU_API_RATE = None  # the fuzzer sends hundreds of requests in a minute
+    first = post_comment(citizen, public_data.open, "Un **avis** argumenté.")
+    post_comment(citizen, public_data.open, "Une réponse.", parent=first)
+    # The document's examples name demo objects: make them exist so the examples phase reads
+    # real data (200 answers with bodies), not only 404s.
+    Process.objects.filter(pk=public_data.open.pk).update(slug="zfe-prochaine-etape")
+    Institution.objects.filter(pk=public_data.institution.pk).update(slug="metropole-de-lyon")
     # Werkzeug calls the WSGI handler in this thread, on the test's connection and inside its
     # transaction: keep Django from closing that connection at the end of each request (as
     # Django's own test client does).

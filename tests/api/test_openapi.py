@@ -16,6 +16,7 @@ EXPECTED_PATHS = {
     "/api/processes/{slug}",
     "/api/processes/{slug}/phases",
     "/api/processes/{slug}/contract",
+    "/api/processes/{slug}/comments",
     "/api/answers",
     "/api/answers/summary",
     "/api/territories/regions",
