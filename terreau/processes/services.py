@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from terreau.audit.services import record_event
 from terreau.core.images import reencode_image
 from terreau.processes.models import (
     Institution,
@@ -213,6 +215,12 @@ def publish_process(actor, process: Process) -> Process:
         process.status = Process.Status.PUBLISHED
         process.published_at = process.published_at or timezone.now()
         process.save(update_fields=["status", "published_at", "updated_at"])
+        record_event(
+            "process.published",
+            actor=actor,
+            target=process,
+            data={"slug": process.slug, "institution": process.institution.slug},
+        )
     return process
 
 
@@ -242,9 +250,20 @@ def publish_answer(actor, process: Process, body: str, when: datetime.datetime |
         raise ValidationError({"body": _("La réponse ne peut pas être vide.")})
     answer = InstitutionAnswer(process=process, body=body, published_at=when or timezone.now(), published_by=actor)
     answer.full_clean(exclude=["process"])
-    try:
-        with transaction.atomic():
-            answer.save()
-    except IntegrityError as exc:
-        raise ValidationError(_("La réponse de cette démarche est déjà publiée.")) from exc
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                answer.save()
+        except IntegrityError as exc:
+            raise ValidationError(_("La réponse de cette démarche est déjà publiée.")) from exc
+        record_event(
+            "answer.published",
+            actor=actor,
+            target=process,
+            data={
+                "answer": answer.pk,
+                "published_at": answer.published_at,
+                "body_sha256": hashlib.sha256(answer.body.encode("utf-8")).hexdigest(),
+            },
+        )
     return answer
