@@ -21,14 +21,6 @@ TITLE_WORDS = 12
 _MARKUP = re.compile(r"[*_`#>\[\]]+|\s+")
 
 
-def available() -> bool:
-    try:
-        from terreau.discussions.queries import public_comments  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def feed_entries(process: Process, limit: int) -> Iterator[FeedEntry]:
     from terreau.discussions.queries import public_comments
     from terreau.opendata.feeds import FeedEntry

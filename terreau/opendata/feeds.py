@@ -12,7 +12,6 @@ from a participant ever reaches a feed reader as HTML it did not write.
 from __future__ import annotations
 
 import datetime
-import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -63,15 +62,12 @@ def contribution_sources() -> dict[str, ContributionSource]:
 
 
 def _load_builtin_sources() -> None:
-    """Comments, when the discussions app provides its read functions."""
+    """The shared apps' contributions: comments."""
     if "comments" in _sources:
-        return
-    if importlib.util.find_spec("terreau.discussions.queries") is None:
         return
     from terreau.opendata import comments
 
-    if comments.available():
-        register_contribution_source("comments", comments.feed_entries)
+    register_contribution_source("comments", comments.feed_entries)
 
 
 class TerreauFeed(Feed):

@@ -18,7 +18,7 @@ from tests.conftest import make_process
 
 pytestmark = pytest.mark.django_db
 
-CORE = ["institutions", "demarches", "reponses", "regions", "departements", "communes"]
+CORE = ["institutions", "demarches", "reponses", "commentaires", "regions", "departements", "communes"]
 GEO = {"demarches", "regions", "departements"}
 
 
