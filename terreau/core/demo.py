@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from terreau.processes import services
 from terreau.processes.models import (
     Institution,
-    InstitutionAnswer,
     Membership,
     ParticipationContract,
     Phase,
@@ -101,8 +101,8 @@ def _process(
         scope_region=obj if level == "region" else None,
         scope_departement=obj if level == "departement" else None,
         scope_commune=obj if level == "commune" else None,
-        status=status,
-        published_at=None if status == "draft" else timezone.now() - datetime.timedelta(days=-phases[0][2] + 1),
+        status="draft",
+        published_at=None if status == "draft" else timezone.now() - datetime.timedelta(days=max(1, 1 - phases[0][2])),
         created_by=author,
     )
     for kind, ptitle, start, end in phases:
@@ -123,14 +123,12 @@ def _process(
         use_of_contributions=use,
         answer_due=today + datetime.timedelta(days=due),
     )
+    # Published through the services, as staff would: the audit log records it.
+    if status != "draft":
+        process = services.publish_process(author, process)
     if answer:
         text, days_ago = answer
-        InstitutionAnswer.objects.create(
-            process=process,
-            body=text,
-            published_at=timezone.now() - datetime.timedelta(days=days_ago),
-            published_by=author,
-        )
+        services.publish_answer(author, process, text, when=timezone.now() - datetime.timedelta(days=days_ago))
     page = ProcessModule.objects.create(process=process, module="page", title="Pour en savoir plus")
     manifest = registry.get("page")
     if manifest and manifest.demo:
