@@ -219,6 +219,9 @@ USE_TZ = True
 # --- Static and media files -----------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
+if not PRODUCTION:
+    # WhiteNoise warns on every request when STATIC_ROOT is missing (before collectstatic).
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
