@@ -1,0 +1,122 @@
+"""Themes: clustering of argument units, class-based TF-IDF keywords, verbatims, sub-themes, stable ids."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import KMeans, MiniBatchKMeans
+
+from .representation import normalize_rows
+
+KMEANS_FULL_MAX = 30_000  # above this many units, MiniBatchKMeans
+
+
+def choose_k(n_units: int, min_k: int = 2, max_k: int = 40) -> int:
+    """Number of themes from the number of units: about √n / 1.5, within [min_k, max_k]."""
+    if n_units <= 1:
+        return 1
+    k = round(math.sqrt(n_units) / 1.5)
+    return int(max(min(min_k, n_units), min(max_k, k, n_units)))
+
+
+def cluster(embedding: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (0..k-1, ordered by decreasing size) and unit-norm centroids of a spherical k-means."""
+    n = embedding.shape[0]
+    if k <= 1 or n <= 1:
+        return np.zeros(n, dtype=np.int64), normalize_rows(embedding.mean(axis=0, keepdims=True))
+    if n <= KMEANS_FULL_MAX:
+        km = KMeans(n_clusters=k, n_init=4, random_state=seed, max_iter=300)
+    else:
+        km = MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096, max_iter=100)
+    labels = km.fit_predict(embedding)
+    sizes = np.bincount(labels, minlength=k)
+    order = np.argsort(-sizes, kind="stable")
+    order = order[sizes[order] > 0]
+    remap = np.full(k, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    labels = remap[labels]
+    centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
+    return labels, normalize_rows(centroids)
+
+
+def class_tfidf(counts: sp.csr_matrix, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Class-based TF-IDF (classes × terms): term frequency in the class × log(1 + A / frequency overall)."""
+    onehot = sp.csr_matrix(
+        (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))), shape=(n_classes, len(labels))
+    )
+    tf = np.asarray((onehot @ counts).todense(), dtype=np.float64)
+    totals = tf.sum(axis=1, keepdims=True)
+    totals[totals == 0] = 1.0
+    freq = tf.sum(axis=0)
+    avg = tf.sum() / max(n_classes, 1)
+    idf = np.log(1.0 + avg / np.maximum(freq, 1.0))
+    return (tf / totals) * idf[None, :]
+
+
+def top_terms(
+    weights: np.ndarray, terms: Sequence[str], n_words: int, n_pairs: int, surface: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """Readable keywords (single words) and bigrams from one row of class TF-IDF."""
+    order = np.argsort(-weights, kind="stable")
+    words: list[str] = []
+    pairs: list[str] = []
+    for i in order:
+        if weights[i] <= 0 or (len(words) >= n_words and len(pairs) >= n_pairs):
+            break
+        term = terms[i]
+        if " " in term:
+            if len(pairs) < n_pairs:
+                pairs.append(" ".join(surface.get(p, p) for p in term.split(" ")))
+        elif len(words) < n_words:
+            words.append(surface.get(term, term))
+    return words, pairs
+
+
+def term_profile(weights: np.ndarray, terms: Sequence[str], n: int = 30) -> list[tuple[str, float]]:
+    order = np.argsort(-weights, kind="stable")[:n]
+    top = [(terms[i], float(weights[i])) for i in order if weights[i] > 0]
+    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return [(t, round(w / norm, 6)) for t, w in top]
+
+
+def profile_similarity(a: Sequence[tuple[str, float]], b: Sequence[tuple[str, float]]) -> float:
+    da = dict(a)
+    return float(sum(w * da.get(t, 0.0) for t, w in b))
+
+
+def match_ids(
+    new_profiles: Sequence[Sequence[tuple[str, float]]],
+    old: Sequence[tuple[str, Sequence[tuple[str, float]]]],
+    min_similarity: float,
+) -> list[str]:
+    """Theme ids for new themes: the id of the previous theme they match (Hungarian assignment on the
+    cosine similarity of their term profiles, kept when >= ``min_similarity``), else a fresh id."""
+    ids: list[str | None] = [None] * len(new_profiles)
+    if old and new_profiles:
+        sim = np.array([[profile_similarity(p, q) for _, q in old] for p in new_profiles])
+        rows, cols = linear_sum_assignment(-sim)
+        for r, c in zip(rows, cols, strict=True):
+            if sim[r, c] >= min_similarity:
+                ids[r] = old[c][0]
+    used = {i for i in ids if i}
+    used.update(o for o, _ in old)
+    next_n = 1 + max((int(u[1:]) for u in used if u[1:].isdigit()), default=0)
+    out = []
+    for i in ids:
+        if i is None:
+            i = f"T{next_n}"
+            next_n += 1
+        out.append(i)
+    return out
+
+
+@dataclass(slots=True)
+class Clustering:
+    labels: np.ndarray  # per unit, -1 when the unit has no usable term
+    centroids: np.ndarray
+    k: int
