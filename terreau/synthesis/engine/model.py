@@ -63,7 +63,8 @@ class SynthesisParams:
     n_themes: int | None = None  # None: chosen from the number of units
     max_themes: int = 40
     min_themes: int = 2
-    svd_components: int = 100
+    svd_components: int = 50
+    cluster_runs: int = 1  # > 1: several k-means runs, the most central partition is kept
     min_df: int = 2
     max_df: float = 0.5
     one_liner_max_content_words: int = 1

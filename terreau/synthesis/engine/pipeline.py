@@ -27,10 +27,10 @@ from .model import (
     Verbatim,
     normalize_stance,
 )
-from .rare import informativeness, rank_rare
+from .rare import informativeness, novelty, rank_rare
 from .representation import features, fit_space
-from .text import content_stems, normalize, surface_forms
-from .themes import choose_k, class_tfidf, cluster, match_ids, term_profile, top_terms
+from .text import analyze, content_stems, surface_forms
+from .themes import choose_k, class_tfidf, cluster, match_ids, small_kmeans, term_profile, top_terms
 from .units import split_units
 
 ONE_LINER_KEYS = frozenset(
@@ -75,18 +75,23 @@ class Result:
 
 
 class _Clock:
+    """Wall-clock seconds per stage, and the process CPU seconds under "cpu:<stage>" (all threads)."""
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self._t = time.perf_counter()
-        self._start = self._t
+        self._c = time.process_time()
+        self._start, self._cstart = self._t, self._c
 
     def lap(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cnow = time.perf_counter(), time.process_time()
         self.timings[name] = round(now - self._t, 4)
-        self._t = now
+        self.timings[f"cpu:{name}"] = round(cnow - self._c, 4)
+        self._t, self._c = now, cnow
 
     def total(self) -> None:
         self.timings["total"] = round(time.perf_counter() - self._start, 4)
+        self.timings["cpu:total"] = round(time.process_time() - self._cstart, 4)
 
 
 def synthesize(
@@ -105,8 +110,10 @@ def run(
     texts = [c.text or "" for c in contributions]
 
     # 1. text: matching keys and content stems
-    keys = [normalize(t) for t in texts]
-    stems = [content_stems(t) for t in texts]
+    analyzed = [analyze(t) for t in texts]
+    keys = [k for k, _ in analyzed]
+    stems = [s for _, s in analyzed]
+    del analyzed
     authors = [c.author_key for c in contributions]
     author_codes = {a: i for i, a in enumerate(dict.fromkeys(authors))}
     author_of = np.array([author_codes[a] for a in authors], dtype=np.int64)
@@ -178,7 +185,7 @@ def run(
     if len(valid):
         k = p.n_themes or choose_k(len(valid), p.min_themes, p.max_themes)
         k = max(1, min(k, len(valid)))
-        lab, centroids = cluster(fitted.embedding[valid], k, p.seed)
+        lab, centroids = cluster(fitted.embedding[valid], k, p.seed, p.cluster_runs)
         labels[valid] = lab
         k = centroids.shape[0]
         ctf = class_tfidf(fitted.counts[valid], lab, k)
@@ -209,10 +216,11 @@ def run(
         large = sizes >= p.large_theme_min_share * sizes.mean()
         info = informativeness(fitted.all_counts, fitted.all_df, fitted.all_terms)
         ranked = rank_rare(
-            fitted.projected,
+            fitted.projected * fitted.vocab_mass[:, None],
             centroids,
             large,
             info,
+            novelty(fitted.all_counts, fitted.all_df, fitted.all_terms),
             group_authors[unit_group_arr],
             max_authors=p.rare_max_authors,
             min_distinctness=p.rare_min_distinctness,
@@ -418,7 +426,7 @@ def _subthemes(
     p = ctx.p
     k = int(min(p.subtheme_max, max(2, round(np.sqrt(len(idx) / 40)))))
     emb = fitted.embedding[idx]
-    lab, cents = cluster(emb, k, p.seed)
+    lab, cents = small_kmeans(emb, k, p.seed)
     ctf = class_tfidf(fitted.counts[idx], lab, cents.shape[0])
     out = []
     for j in range(cents.shape[0]):

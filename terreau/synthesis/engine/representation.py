@@ -85,6 +85,7 @@ class FittedSpace:
     all_df: np.ndarray  # document frequency of every feature seen (before min_df/max_df)
     all_terms: list[str]
     all_counts: sp.csr_matrix
+    vocab_mass: np.ndarray  # share of each unit's TF-IDF mass (over every feature) that the space's vocabulary holds
 
 
 def fit_space(
@@ -111,6 +112,9 @@ def fit_space(
         components = np.eye(len(terms), dtype=np.float32)
     space = TextSpace(terms=terms, idf=idf, components=components)
     projected = space.project(tfidf)
+    # how much of each unit the vocabulary can see: words seen in fewer than min_df units are outside it
+    all_idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    vocab_mass = _mass_share(all_counts, all_idf, keep)
     return FittedSpace(
         space=space,
         counts=counts,
@@ -120,4 +124,17 @@ def fit_space(
         all_df=df,
         all_terms=all_terms,
         all_counts=all_counts,
+        vocab_mass=vocab_mass,
     )
+
+
+def _mass_share(counts: sp.csr_matrix, idf: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    if counts.shape[0] == 0:
+        return np.zeros(0, dtype=np.float32)
+    x = counts.astype(np.float32, copy=True)
+    x.data = (1.0 + np.log(x.data)) * idf[x.indices]
+    x.data **= 2
+    total = np.asarray(x.sum(axis=1)).ravel()
+    inside = np.asarray(x[:, np.nonzero(keep)[0]].sum(axis=1)).ravel()
+    total[total == 0] = 1.0
+    return np.sqrt(inside / total).astype(np.float32)

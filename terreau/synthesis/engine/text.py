@@ -21,6 +21,7 @@ from .stopwords import STOP_WORDS
 
 __all__ = [
     "STOP_WORDS",
+    "analyze",
     "clean",
     "content_stems",
     "fold",
@@ -31,30 +32,52 @@ __all__ = [
 
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "´": "'", "‘": "'", "′": "'"})
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "Œ": "oe", "Æ": "ae", "ß": "ss"})
+_APOSTROPHES = re.compile("[’ʼ`´‘′]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss"}
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnscmt])'", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
 _SPACES = re.compile(r"\s+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def clean(text: str) -> str:
     """Remove URLs and e-mail addresses, unify apostrophes, drop control characters, collapse spaces."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = _URL.sub(" ", text)
-    text = _EMAIL.sub(" ", text)
-    text = text.translate(_APOSTROPHES)
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = text or ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        text = _APOSTROPHES.sub("'", text)
+    if "://" in text or "www." in text or "WWW." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    if not text.isprintable():
+        text = _CONTROL.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def _fold_char(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    out = _FOLD_CACHE.get(ch)
+    if out is None:
+        decomposed = unicodedata.normalize("NFKD", _LIGATURES.get(ch, ch))
+        out = "".join(c for c in decomposed if not unicodedata.combining(c))
+        out = unicodedata.normalize("NFC", out).casefold()
+        if len(_FOLD_CACHE) < 100_000:
+            _FOLD_CACHE[ch] = out
+    return out
 
 
 def fold(text: str) -> str:
     """Lowercase and remove accents (é→e, ç→c, œ→oe)."""
-    text = text.casefold().translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).casefold()
+    text = text.casefold()
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(_fold_char, text)
 
 
 def _drop_elision(text: str) -> str:
@@ -66,9 +89,18 @@ def normalize(text: str) -> str:
 
     Idempotent: ``normalize(normalize(t)) == normalize(t)``.
     """
-    out = _drop_elision(fold(clean(text)))
-    out = _NON_WORD.sub(" ", out).strip()
-    # Folding can expose characters that fold again (rare compatibility forms): iterate to a fixed point.
+    return _normalize_clean(clean(text))
+
+
+def _normalize_clean(cleaned: str) -> str:
+    return _key_of_elided(_drop_elision(cleaned.casefold()))
+
+
+def _key_of_elided(elided: str) -> str:
+    out = _NON_WORD.sub(" ", fold(elided)).strip()
+    if out.isascii():
+        return out
+    # folding can expose characters that fold again (rare compatibility forms): iterate to a fixed point
     for _ in range(3):
         again = _NON_WORD.sub(" ", fold(out)).strip()
         if again == out:
@@ -78,8 +110,12 @@ def normalize(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lowercase words (accents kept) of a cleaned text, elisions dropped."""
-    return _WORD.findall(_drop_elision(clean(text).casefold()))
+    """Lowercase words (accents kept) of a text, elisions dropped."""
+    return _words_clean(clean(text))
+
+
+def _words_clean(cleaned: str) -> list[str]:
+    return _WORD.findall(_drop_elision(cleaned.casefold()))
 
 
 _stemmer = snowballstemmer.stemmer("french")
@@ -107,9 +143,19 @@ def stem(word: str) -> str | None:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the non-stop words of a text, in order."""
+    return _stems_of_words(words(text))
+
+
+def analyze(text: str) -> tuple[str, list[str]]:
+    """(matching key, content stems) of a text, cleaning it once: ``(normalize(text), content_stems(text))``."""
+    elided = _drop_elision(clean(text).casefold())
+    return _key_of_elided(elided), _stems_of_words(_WORD.findall(elided))
+
+
+def _stems_of_words(ws: list[str]) -> list[str]:
     out = []
     get = _STEM_CACHE.get
-    for w in words(text):
+    for w in ws:
         s = get(w, "")
         if s == "":
             s = stem(w)

@@ -10,10 +10,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import adjusted_rand_score
 
 from .representation import normalize_rows
 
-KMEANS_FULL_MAX = 30_000  # above this many units, MiniBatchKMeans
+KMEANS_FULL_MAX = 8_000  # above this many units, MiniBatchKMeans
 
 
 def choose_k(n_units: int, min_k: int = 2, max_k: int = 40) -> int:
@@ -24,16 +25,36 @@ def choose_k(n_units: int, min_k: int = 2, max_k: int = 40) -> int:
     return int(max(min(min_k, n_units), min(max_k, k, n_units)))
 
 
-def cluster(embedding: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Labels (0..k-1, ordered by decreasing size) and unit-norm centroids of a spherical k-means."""
+def cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 1, n_init: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (0..k-1, ordered by decreasing size) and unit-norm centroids of a spherical k-means.
+
+    With ``runs`` > 1, k-means is run with ``runs`` different seeds and the *central* partition is kept:
+    the one with the highest mean adjusted Rand index to the others (less dependent on the seed than
+    the best-inertia run)."""
     n = embedding.shape[0]
     if k <= 1 or n <= 1:
         return np.zeros(n, dtype=np.int64), normalize_rows(embedding.mean(axis=0, keepdims=True))
-    if n <= KMEANS_FULL_MAX:
-        km = KMeans(n_clusters=k, n_init=4, random_state=seed, max_iter=300)
+    candidates = []
+    n_init = n_init if runs <= 1 else max(1, n_init // 2)
+    for r in range(max(1, runs)):
+        if n <= KMEANS_FULL_MAX:
+            km = KMeans(n_clusters=k, n_init=n_init, random_state=seed + 7919 * r, max_iter=300)
+        else:
+            km = MiniBatchKMeans(
+                n_clusters=k, n_init=n_init, random_state=seed + 7919 * r, batch_size=4096, max_iter=100
+            )
+        candidates.append(km.fit_predict(embedding))
+    if len(candidates) > 1:
+        sample = np.random.default_rng(seed).choice(n, size=min(n, 20_000), replace=False)
+        agree = np.zeros(len(candidates))
+        for a in range(len(candidates)):
+            for b in range(a + 1, len(candidates)):
+                v = adjusted_rand_score(candidates[a][sample], candidates[b][sample])
+                agree[a] += v
+                agree[b] += v
+        labels = candidates[int(np.argmax(agree))]
     else:
-        km = MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096, max_iter=100)
-    labels = km.fit_predict(embedding)
+        labels = candidates[0]
     sizes = np.bincount(labels, minlength=k)
     order = np.argsort(-sizes, kind="stable")
     order = order[sizes[order] > 0]
@@ -42,6 +63,41 @@ def cluster(embedding: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.nd
     labels = remap[labels]
     centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
     return labels, normalize_rows(centroids)
+
+
+def small_kmeans(embedding: np.ndarray, k: int, seed: int, iters: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Spherical k-means in plain numpy (k-means++ seeding) for small problems such as sub-themes:
+    no thread pool to start, so it stays fast on a busy machine. Same output contract as ``cluster``."""
+    n = embedding.shape[0]
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    centers = [embedding[rng.integers(n)]]
+    dist = 1.0 - embedding @ centers[0]
+    for _ in range(1, k):
+        p = np.clip(dist, 0, None) ** 2
+        total = p.sum()
+        i = int(rng.choice(n, p=p / total)) if total > 0 else int(rng.integers(n))
+        centers.append(embedding[i])
+        dist = np.minimum(dist, 1.0 - embedding @ embedding[i])
+    c = normalize_rows(np.vstack(centers))
+    labels = np.zeros(n, dtype=np.int64)
+    for it in range(iters):
+        new = (embedding @ c.T).argmax(axis=1)
+        if it and np.array_equal(new, labels):
+            break
+        labels = new
+        for j in range(k):
+            members = embedding[labels == j]
+            if len(members):
+                c[j] = members.mean(axis=0)
+        c = normalize_rows(c)
+    sizes = np.bincount(labels, minlength=k)
+    order = np.argsort(-sizes, kind="stable")
+    order = order[sizes[order] > 0]
+    remap = np.full(k, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    labels = remap[labels]
+    return labels, normalize_rows(c[order])
 
 
 def class_tfidf(counts: sp.csr_matrix, labels: np.ndarray, n_classes: int) -> np.ndarray:
