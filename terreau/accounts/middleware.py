@@ -2,7 +2,8 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
-PROTECTED_PREFIXES = ("/espace/", "/admin/")
+# Staff-only pages: the back-office, the admin and organisation verification.
+PROTECTED_PREFIXES = ("/espace/", "/admin/", "/compte/organisations/")
 
 
 class StaffMFAMiddleware:

@@ -35,6 +35,18 @@ class ContractInline(admin.StackedInline):
     model = ParticipationContract
     extra = 0
 
+    def _answered(self, obj) -> bool:
+        return obj is not None and InstitutionAnswer.objects.filter(process=obj).exists()
+
+    def get_readonly_fields(self, request, obj=None):
+        # Frozen once the answer is published, as in services.save_contract (SECURITY.md #6).
+        if self._answered(obj):
+            return [f.name for f in ParticipationContract._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._answered(obj) and super().has_delete_permission(request, obj)
+
 
 class ModuleInline(admin.TabularInline):
     model = ProcessModule
@@ -52,5 +64,17 @@ class ProcessAdmin(admin.ModelAdmin):
 
 @admin.register(InstitutionAnswer)
 class InstitutionAnswerAdmin(admin.ModelAdmin):
+    """Read-only: an answer is published (and audited) through services.publish_answer; its text
+    and date must not change afterwards, nor can it be removed to be published again."""
+
     list_display = ["process", "published_at"]
     raw_id_fields = ["process", "published_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

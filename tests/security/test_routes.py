@@ -1,0 +1,280 @@
+"""SECURITY.md #8 on every route: state changes need POST and a CSRF token; nothing is CSRF-exempt
+except the read-only API. The inventory below must list every route of the resolver, so that a
+new route cannot be added without saying whether it changes state."""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from .conftest import all_routes
+
+pytestmark = pytest.mark.django_db
+
+APP_LABELS = {"accounts", "account", "mfa", "processes", "pages", "discussions", "moderation", "audit"}
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every model that an action could write (sessions left out)."""
+    result = {}
+    for model in apps.get_models():
+        if model._meta.app_label in APP_LABELS:
+            fields = [f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
+            result[model._meta.label] = list(model.objects.order_by("pk").values_list(*fields))
+    return result
+
+
+def _today(days: int = 0) -> str:
+    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+
+
+def _contract(w):
+    return {
+        "objective": "O",
+        "decision_maker": "D",
+        "open_to_change": "C",
+        "not_open": "N",
+        "use_of_contributions": "U",
+        "answer_due": _today(40),
+    }
+
+
+# name -> (who, url, data). Who: attribute of the world, or "platform" for the platform admin.
+POST_ACTIONS = {
+    "accounts:profile": (
+        "reporter",
+        lambda w: "/compte/profil/",
+        lambda w: {"display_name": "Nouveau", "kind": "citizen"},
+    ),
+    "accounts:delete": ("reporter", lambda w: "/compte/supprimer/", lambda w: {"confirm": "on"}),
+    "accounts:organisation_verify": (
+        "platform",
+        lambda w: f"/compte/organisations/{w.organisation.pk}/verifier/",
+        lambda w: {"action": "verify"},
+    ),
+    "backoffice:institution_create": (
+        "platform",
+        lambda w: "/espace/institutions/nouvelle/",
+        lambda w: {"name": "Nouvelle", "kind": "commune"},
+    ),
+    "backoffice:member_add": (
+        "admin",
+        lambda w: f"/espace/institutions/{w.institution.slug}/membres/",
+        lambda w: {"email": w.reporter.email, "role": "facilitator"},
+    ),
+    "backoffice:member_remove": (
+        "admin",
+        lambda w: f"/espace/membres/{w.moderator.memberships.get().pk}/retirer/",
+        lambda w: {},
+    ),
+    "backoffice:process_create": (
+        "admin",
+        lambda w: f"/espace/institutions/{w.institution.slug}/demarches/nouvelle/",
+        lambda w: {"title": "Nouvelle", "summary": "S", "scope_level": "national"},
+    ),
+    "backoffice:process_edit": (
+        "admin",
+        lambda w: f"/espace/demarches/{w.pending.slug}/modifier/",
+        lambda w: {"title": "Changé", "summary": "S", "scope_level": "national"},
+    ),
+    "backoffice:contract": ("admin", lambda w: f"/espace/demarches/{w.pending.slug}/engagements/", _contract),
+    "backoffice:phases": (
+        "admin",
+        lambda w: f"/espace/demarches/{w.pending.slug}/etapes/",
+        lambda w: {"kind": "information", "title": "T", "start_date": _today(), "end_date": _today(3)},
+    ),
+    "backoffice:phase_edit": (
+        "admin",
+        lambda w: f"/espace/demarches/{w.pending.slug}/etapes/{w.pending.phases.get().pk}/",
+        lambda w: {"kind": "information", "title": "T", "start_date": _today(), "end_date": _today(3)},
+    ),
+    "backoffice:phase_delete": (
+        "admin",
+        lambda w: f"/espace/demarches/{w.pending.slug}/etapes/{w.pending.phases.get().pk}/supprimer/",
+        lambda w: {},
+    ),
+    "backoffice:modules": (
+        "admin",
+        lambda w: f"/espace/demarches/{w.pending.slug}/modules/",
+        lambda w: {"module": "page", "title": "Infos"},
+    ),
+    "backoffice:module_settings": (
+        "admin",
+        lambda w: f"/espace/demarches/{w.process.slug}/modules/{w.page_module.pk}/reglages/",
+        lambda w: {f"p{p.pk}-visible": "on" for p in w.process.phases.all()} | {"x": "1"},
+    ),
+    "backoffice:module_remove": (
+        "admin",
+        lambda w: f"/espace/demarches/{w.process.slug}/modules/{w.page_module.pk}/retirer/",
+        lambda w: {},
+    ),
+    "backoffice:publish": ("admin", lambda w: f"/espace/demarches/{w.draft.slug}/publier/", lambda w: {}),
+    "backoffice:archive": ("admin", lambda w: f"/espace/demarches/{w.pending.slug}/archiver/", lambda w: {}),
+    "backoffice:delete": ("admin", lambda w: f"/espace/demarches/{w.draft.slug}/supprimer/", lambda w: {}),
+    "backoffice:answer": ("admin", lambda w: f"/espace/demarches/{w.pending.slug}/reponse/", lambda w: {"body": "R"}),
+    "pages:edit": ("admin", lambda w: f"/espace/modules/{w.page_module.pk}/", lambda w: {"body": "Nouveau"}),
+    "discussions:post": (
+        "reporter",
+        lambda w: f"/discussions/processes/process/{w.process.pk}/commenter/",
+        lambda w: {"body": "Un nouveau commentaire."},
+    ),
+    "discussions:reply": (
+        "reporter",
+        lambda w: f"/discussions/commentaire/{w.comment.pk}/repondre/",
+        lambda w: {"body": "Une réponse."},
+    ),
+    "discussions:edit": (
+        "reporter",
+        lambda w: f"/discussions/commentaire/{w.reply.pk}/modifier/",
+        lambda w: {"body": "Modifié."},
+    ),
+    "moderation:report": (
+        "organisation",
+        lambda w: f"/moderation/signaler/discussions/comment/{w.comment.pk}/",
+        lambda w: {"reason": "spam"},
+    ),
+    "moderation:hide": (
+        "moderator",
+        lambda w: f"/moderation/{w.institution.slug}/element/discussions/comment/{w.comment.pk}/masquer/",
+        lambda w: {"reason": "spam"},
+    ),
+    "moderation:restore": (
+        "moderator",
+        lambda w: f"/moderation/{w.institution.slug}/element/discussions/comment/{w.hidden.pk}/retablir/",
+        lambda w: {},
+    ),
+    "moderation:dismiss": (
+        "moderator",
+        lambda w: f"/moderation/{w.institution.slug}/element/discussions/comment/{w.comment.pk}/rejeter/",
+        lambda w: {},
+    ),
+    "moderation:block": (
+        "moderator",
+        lambda w: f"/moderation/{w.institution.slug}/element/discussions/comment/{w.reply.pk}/bloquer/",
+        lambda w: {"reason": "spam"},
+    ),
+    "moderation:unblock": (
+        "moderator",
+        lambda w: f"/moderation/{w.institution.slug}/blocages/{w.block.pk}/lever/",
+        lambda w: {},
+    ),
+    "set_language": (None, lambda w: "/i18n/setlang/", lambda w: {"language": "en", "next": "/"}),
+    "oidc:logout": ("reporter", lambda w: "/compte/oidc/deconnexion/", lambda w: {}),
+    "account_logout": ("reporter", lambda w: "/compte/logout/", lambda w: {}),
+    "account_email": ("reporter", lambda w: "/compte/email/", lambda w: {"action_add": "", "email": "n@example.org"}),
+    "account_change_password": (
+        "reporter",
+        lambda w: "/compte/password/change/",
+        lambda w: {
+            "oldpassword": "correct-horse-battery-staple",
+            "password1": "Zx9!long-new-pass",
+            "password2": "Zx9!long-new-pass",
+        },
+    ),
+}
+
+# Routes that never change state (reads), or whose writes are covered elsewhere: allauth's own
+# flows (login, signup, reset, MFA) are covered by tests/accounts; the admin is Django's.
+READ_ONLY = {
+    "home", "health", "credits", "accounts:my_data", "accounts:my_data_download", "accounts:mfa_required",
+    "accounts:organisations", "territories:communes", "territories:commune_options", "backoffice:dashboard",
+    "backoffice:institution", "backoffice:process", "processes:list", "processes:detail", "processes:answers",
+    "processes:institutions", "processes:institution", "discussions:comment", "discussions:thread",
+    "moderation:log", "moderation:queue", "moderation:item", "audit:log", "audit:head", "audit:events",
+    "opendata:index", "opendata:datapackage", "opendata:feed_processes", "opendata:feed_answers",
+    "opendata:feed_process", "opendata:csv", "opendata:schema", "opendata:json", "opendata:geojson",
+    "oidc:callback", "oidc:logout_return",
+}  # fmt: skip
+ALLAUTH_FLOWS = {
+    "oidc:login", "account_login", "account_inactive", "account_signup", "account_reauthenticate",
+    "account_email_verification_sent", "account_set_password", "account_reset_password",
+    "account_confirm_login_code", "account_confirm_email", "account_reset_password_from_key_done",
+    "account_reset_password_from_key", "account_reset_password_done", "mfa_index", "mfa_authenticate",
+    "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
+}  # fmt: skip
+
+
+def test_every_route_is_classified():
+    unknown = []
+    for pattern, name, _callback in all_routes():
+        if pattern.startswith(("admin/", "api/", "media/")):
+            continue
+        if name not in POST_ACTIONS and name not in READ_ONLY and name not in ALLAUTH_FLOWS:
+            unknown.append((pattern, name))
+    assert not unknown, f"classify these routes in tests/security/test_routes.py: {unknown}"
+
+
+def test_only_the_read_only_api_is_csrf_exempt():
+    from terreau.api.api import api
+
+    exempt = [(p, n) for p, n, cb in all_routes() if getattr(cb, "csrf_exempt", False)]
+    assert exempt and all(p.startswith("api/") for p, _n in exempt), exempt
+    methods = {
+        method
+        for _prefix, router in api._routers
+        for path_view in router.path_operations.values()
+        for op in path_view.operations
+        for method in op.methods
+    }
+    assert methods == {"GET"}, methods
+
+
+def test_api_refuses_writes(client):
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(client, method)("/api/processes")
+        assert response.status_code in (404, 405), (method, response.status_code)
+
+
+def test_no_csrf_exempt_in_the_code():
+    import terreau
+
+    root = inspect.getfile(terreau).rsplit("/", 1)[0]
+    import pathlib
+
+    hits = [
+        str(p)
+        for p in pathlib.Path(root).rglob("*.py")
+        if "csrf_exempt" in p.read_text(encoding="utf-8") and "/migrations/" not in str(p)
+    ]
+    assert hits == [], hits
+
+
+def _login(client: Client, world, who, platform_admin):
+    if who == "platform":
+        client.force_login(platform_admin)
+    elif who:
+        client.force_login(getattr(world, who))
+
+
+@pytest.mark.parametrize("name", sorted(POST_ACTIONS))
+def test_state_change_needs_post_and_csrf(name, world, platform_admin):
+    who, url_of, data_of = POST_ACTIONS[name]
+    url, data = url_of(world), data_of(world)
+
+    before = snapshot()
+    plain = Client()
+    _login(plain, world, who, platform_admin)
+    response = plain.get(url, data)
+    assert response.status_code in (200, 302, 405), (name, response.status_code)
+    assert snapshot() == before, f"{name}: GET changed the database"
+
+    strict = Client(enforce_csrf_checks=True)
+    _login(strict, world, who, platform_admin)
+    response = strict.post(url, data)
+    assert response.status_code == 403, (name, response.status_code)
+    assert snapshot() == before, f"{name}: POST without CSRF token changed the database"
+
+    # The same request with a token is accepted: the refusal above is the CSRF check.
+    token = "a" * 32  # a CSRF secret, sent as cookie and as form field
+    strict.cookies[settings.CSRF_COOKIE_NAME] = token
+    response = strict.post(url, {**data, "csrfmiddlewaretoken": token})
+    assert response.status_code != 403, name
+    if name not in {"set_language", "oidc:logout", "account_logout"}:
+        assert snapshot() != before, f"{name}: the valid request changed nothing (bad test data?)"
