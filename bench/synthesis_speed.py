@@ -10,7 +10,8 @@ campaign texts (Zipf-like sizes), 5 % one-liners; 90 % of authors write once; 97
 weights), 7 participant kinds.
 
 Each volume runs in a fresh subprocess so peak memory (ru_maxrss) is its own. Prints per-stage wall-clock timings
-(the engine's own clock), the CPU time of the run (user + system: the machine may be shared), peak RSS, and the time to assign an incremental batch of 1,000 new contributions
+(the engine's own clock), the CPU time of the run (user + system: the machine may be shared), peak
+RSS, and the time to assign an incremental batch of 1,000 new contributions
 to the fitted themes (median of 5).
 """
 

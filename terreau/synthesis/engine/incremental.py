@@ -37,13 +37,14 @@ class ThemeModel:
     def assign_texts(self, texts: Sequence[str]) -> list[tuple[str | None, float]]:
         if not texts or not self.theme_ids:
             return [(None, 0.0) for _ in texts]
-        emb = normalize_rows(self.space.project(self.space.tfidf(texts)))
+        stems = [content_stems(t) for t in texts]
+        emb = normalize_rows(self.space.project(self.space.tfidf_of_stems(stems)))
         sims = emb @ self.centroids.T
         best = sims.argmax(axis=1)
         best_sim = sims[np.arange(len(texts)), best]
         out: list[tuple[str | None, float]] = []
-        for text, b, s in zip(texts, best, best_sim, strict=True):
-            short = len(content_stems(text)) <= self.one_liner_max_content_words
+        for st, b, s in zip(stems, best, best_sim, strict=True):
+            short = len(st) <= self.one_liner_max_content_words
             ok = not short and s >= self.min_similarity
             out.append((self.theme_ids[int(b)] if ok else None, float(s)))
         return out

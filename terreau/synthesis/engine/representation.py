@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,18 +48,32 @@ class TextSpace:
     terms: list[str]
     idf: np.ndarray  # (n_terms,)
     components: np.ndarray  # (n_components, n_terms)
+    _vocabulary: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def vocabulary(self) -> dict[str, int]:
-        return {t: i for i, t in enumerate(self.terms)}
+        if self._vocabulary is None:
+            self._vocabulary = {t: i for i, t in enumerate(self.terms)}
+        return self._vocabulary
 
     def tfidf_from_counts(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         return _tfidf(counts, self.idf)
 
-    def tfidf(self, texts: Sequence[str]) -> sp.csr_matrix:
-        vec = CountVectorizer(analyzer=_identity, vocabulary=self.vocabulary, dtype=np.float32)
-        counts = vec.transform([features(content_stems(t)) for t in texts]).tocsr()
+    def tfidf_of_stems(self, stem_lists: Sequence[list[str]]) -> sp.csr_matrix:
+        vocab = self.vocabulary
+        indptr, indices = [0], []
+        for stems in stem_lists:
+            indices.extend(i for f in features(stems) if (i := vocab.get(f)) is not None)
+            indptr.append(len(indices))
+        counts = sp.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+            shape=(len(stem_lists), len(self.terms)),
+        )
+        counts.sum_duplicates()
         return self.tfidf_from_counts(counts)
+
+    def tfidf(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self.tfidf_of_stems([content_stems(t) for t in texts])
 
     def project(self, tfidf: sp.csr_matrix) -> np.ndarray:
         """SVD coordinates, *not* renormalised: their norm says how much of the text the space explains."""
