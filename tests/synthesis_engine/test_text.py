@@ -8,7 +8,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terreau.synthesis.engine.text import STOP_WORDS, clean, content_stems, fold, normalize, stem, words
+from terreau.synthesis.engine.text import STOP_WORDS, analyze, clean, content_stems, fold, normalize, stem, words
 
 
 def test_normalize_folds_case_accents_punctuation_and_elision():
@@ -79,3 +79,9 @@ def test_engine_imports_no_django():
     importlib.import_module("terreau.synthesis.engine")
     after = {m for m in sys.modules if m.startswith("django")}
     assert after == before
+
+
+@given(st.text())
+@settings(max_examples=200, deadline=None)
+def test_analyze_is_normalize_and_content_stems_in_one_pass(text):
+    assert analyze(text) == (normalize(text), content_stems(text))

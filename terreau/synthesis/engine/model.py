@@ -65,6 +65,8 @@ class SynthesisParams:
     min_themes: int = 2
     svd_components: int = 50
     cluster_runs: int = 1  # > 1: several k-means runs, the most central partition is kept
+    consensus_max_units: int = 4000  # up to this many units: consensus clustering (co-association)
+    consensus_runs: int = 10
     min_df: int = 2
     max_df: float = 0.5
     one_liner_max_content_words: int = 1

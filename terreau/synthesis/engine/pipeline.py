@@ -30,7 +30,7 @@ from .model import (
 from .rare import informativeness, novelty, rank_rare
 from .representation import features, fit_space
 from .text import analyze, content_stems, surface_forms
-from .themes import choose_k, class_tfidf, cluster, match_ids, small_kmeans, term_profile, top_terms
+from .themes import choose_k, class_tfidf, cluster, consensus_cluster, match_ids, small_kmeans, term_profile, top_terms
 from .units import split_units
 
 ONE_LINER_KEYS = frozenset(
@@ -185,7 +185,10 @@ def run(
     if len(valid):
         k = p.n_themes or choose_k(len(valid), p.min_themes, p.max_themes)
         k = max(1, min(k, len(valid)))
-        lab, centroids = cluster(fitted.embedding[valid], k, p.seed, p.cluster_runs)
+        if len(valid) <= p.consensus_max_units:
+            lab, centroids = consensus_cluster(fitted.embedding[valid], k, p.seed, p.consensus_runs)
+        else:
+            lab, centroids = cluster(fitted.embedding[valid], k, p.seed, p.cluster_runs)
         labels[valid] = lab
         k = centroids.shape[0]
         ctf = class_tfidf(fitted.counts[valid], lab, k)

@@ -93,7 +93,7 @@ def normalize(text: str) -> str:
 
 
 def _normalize_clean(cleaned: str) -> str:
-    return _key_of_elided(_drop_elision(cleaned.casefold()))
+    return _key_of_elided(_drop_elision(fold(cleaned)))
 
 
 def _key_of_elided(elided: str) -> str:
@@ -148,8 +148,9 @@ def content_stems(text: str) -> list[str]:
 
 def analyze(text: str) -> tuple[str, list[str]]:
     """(matching key, content stems) of a text, cleaning it once: ``(normalize(text), content_stems(text))``."""
-    elided = _drop_elision(clean(text).casefold())
-    return _key_of_elided(elided), _stems_of_words(_WORD.findall(elided))
+    cleaned = clean(text)
+    words_ = _WORD.findall(_drop_elision(cleaned.casefold()))
+    return _normalize_clean(cleaned), _stems_of_words(words_)
 
 
 def _stems_of_words(ws: list[str]) -> list[str]:

