@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.db import models
 
 from terreau.moderation.registry import default_get_process
@@ -105,11 +104,9 @@ def _sync_manifests() -> None:
         return
     from terreau.processes.modules import registry as module_registry
 
-    for manifest in module_registry.all():
-        for label in manifest.commentable_models:
-            model = apps.get_model(label)
-            if model._meta.label_lower not in _registry:
-                register_commentable(model)
+    for model in module_registry.declared_models("commentable_models"):
+        if model._meta.label_lower not in _registry:
+            register_commentable(model)
     _manifests_synced = True
 
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.db import models
 from django.utils.text import Truncator
 
@@ -120,11 +119,9 @@ def _sync_manifests() -> None:
         return
     from terreau.processes.modules import registry as module_registry
 
-    for manifest in module_registry.all():
-        for label in manifest.reportable_models:
-            model = apps.get_model(label)
-            if model._meta.label_lower not in _registry:
-                register_reportable(model)
+    for model in module_registry.declared_models("reportable_models"):
+        if model._meta.label_lower not in _registry:
+            register_reportable(model)
     _manifests_synced = True
 
 

@@ -71,6 +71,10 @@ class ModuleRegistry:
     def choices(self) -> list[tuple[str, Any]]:
         return [(m.name, m.verbose_name) for m in self.all()]
 
+    def declared_models(self, attribute: str) -> list:
+        """The models every module lists under a manifest attribute ("commentable_models"...)."""
+        return [apps.get_model(label) for manifest in self.all() for label in getattr(manifest, attribute)]
+
     def autodiscover(self) -> None:
         for app_config in apps.get_app_configs():
             if module_has_submodule(app_config.module, "module"):

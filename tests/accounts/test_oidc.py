@@ -16,10 +16,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from terreau.accounts import oidc
@@ -28,20 +28,6 @@ from tests.accounts.oidc_fake_provider import TAMPER_MODES, FakeOIDCProvider
 
 User = get_user_model()
 
-
-def _page(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok")
-
-
-# A URLconf of its own (ROOT_URLCONF = this module) so that the tests do not depend on the
-# project's urls.py: the provider URLs plus what LOGIN_URL, LOGIN_REDIRECT_URL and
-# LOGOUT_REDIRECT_URL name.
-urlpatterns = [
-    path("", _page, name="home"),
-    path("compte/oidc/", include("terreau.accounts.oidc_urls")),
-    path("compte/", include(([path("profil/", _page, name="profile")], "accounts"))),
-    path("compte/", include("allauth.urls")),
-]
 
 PROFILE_URL = "/compte/profil/"
 
@@ -67,7 +53,6 @@ def fake(fake_provider: FakeOIDCProvider, settings: Any, monkeypatch: pytest.Mon
     fake_provider.reset()
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.setenv(name, "127.0.0.1,localhost")
-    settings.ROOT_URLCONF = __name__
     settings.OIDC_PROVIDERS = {
         "franceconnect": provider_settings(fake_provider, scopes="openid given_name family_name email"),
         "proconnect": provider_settings(fake_provider, scopes="openid email given_name usual_name siret"),
