@@ -45,7 +45,8 @@ class ModuleManifest:
     reportable_models: tuple[str, ...] = ()
     exports: dict[str, Callable[..., Any]] = field(default_factory=dict)
     api_router: str | None = None
-    synthesis_sources: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # terreau.synthesis.sources.ContributionSource instances
+    synthesis_sources: tuple[Any, ...] = ()
     demo: Callable[..., None] | None = None
 
     def default_phase_settings(self) -> dict[str, bool]:

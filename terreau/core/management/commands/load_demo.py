@@ -1,6 +1,10 @@
+from importlib import import_module
+
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import module_has_submodule
 
 from terreau.core import demo
 
@@ -22,4 +26,8 @@ class Command(BaseCommand):
         demo.load_demo()
         # Shared services add their demo content (comments, a report, a moderation decision).
         call_command("demo_comments", verbosity=0)
+        # Then every app with a `demo_data.py` adds its own, in INSTALLED_APPS order.
+        for app_config in apps.get_app_configs():
+            if module_has_submodule(app_config.module, "demo_data"):
+                import_module(f"{app_config.name}.demo_data").load()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
