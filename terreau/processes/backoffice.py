@@ -245,8 +245,12 @@ def phases(request, slug, pk=None):
 @require_POST
 def phase_delete(request, slug, pk):
     process = _process_for_member(request, slug)
-    services.delete_phase(request.user, get_object_or_404(Phase, pk=pk, process=process))
-    messages.success(request, _("Étape supprimée."))
+    try:
+        services.delete_phase(request.user, get_object_or_404(Phase, pk=pk, process=process))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Étape supprimée."))
     return redirect("backoffice:phases", process.slug)
 
 

@@ -126,14 +126,32 @@ def _clear_unused_scope(process: Process) -> None:
 
 def save_contract(actor, process: Process, **fields) -> ParticipationContract:
     require(can_edit_process(actor, process))
-    contract = ParticipationContract.objects.filter(process=process).first() or ParticipationContract(process=process)
-    if contract.pk and hasattr(process, "answer"):
-        raise ValidationError(_("La réponse est publiée : les engagements ne peuvent plus changer."))
-    for key, value in fields.items():
-        setattr(contract, key, value)
-    contract.full_clean()
-    contract.save()
+    with transaction.atomic():
+        # The process row lock orders this against publish_answer(), which takes it too.
+        _lock(process)
+        contract = ParticipationContract.objects.filter(process=process).first() or ParticipationContract(
+            process=process
+        )
+        if contract.pk and InstitutionAnswer.objects.filter(process=process).exists():
+            raise ValidationError(_("La réponse est publiée : les engagements ne peuvent plus changer."))
+        for key, value in fields.items():
+            setattr(contract, key, value)
+        contract.full_clean()
+        contract.save()
     return contract
+
+
+def _lock(process: Process) -> None:
+    Process.objects.select_for_update().filter(pk=process.pk).first()
+
+
+def _refuse_past_phase_change_after_answer(phase: Phase) -> None:
+    """Once the answer is out, the phases that already ended are history: they stay as they were."""
+    if phase.pk is None or not InstitutionAnswer.objects.filter(process_id=phase.process_id).exists():
+        return
+    stored = Phase.objects.filter(pk=phase.pk).values_list("end_date", flat=True).first()
+    if stored is not None and stored < timezone.localdate():
+        raise ValidationError(_("La réponse est publiée : les étapes terminées ne peuvent plus changer."))
 
 
 def save_phase(actor, process: Process, phase: Phase | None = None, **fields) -> Phase:
@@ -141,6 +159,7 @@ def save_phase(actor, process: Process, phase: Phase | None = None, **fields) ->
     if phase is not None and phase.process_id != process.pk:
         raise ValidationError(_("Cette étape n'appartient pas à cette démarche."))
     phase = phase or Phase(process=process)
+    _refuse_past_phase_change_after_answer(phase)
     for key, value in fields.items():
         setattr(phase, key, value)
     phase.full_clean()
@@ -150,6 +169,7 @@ def save_phase(actor, process: Process, phase: Phase | None = None, **fields) ->
 
 def delete_phase(actor, phase: Phase) -> None:
     require(can_edit_process(actor, phase.process))
+    _refuse_past_phase_change_after_answer(phase)
     phase.delete()
 
 
@@ -251,6 +271,7 @@ def publish_answer(actor, process: Process, body: str, when: datetime.datetime |
     answer = InstitutionAnswer(process=process, body=body, published_at=when or timezone.now(), published_by=actor)
     answer.full_clean(exclude=["process"])
     with transaction.atomic():
+        _lock(process)
         try:
             with transaction.atomic():
                 answer.save()

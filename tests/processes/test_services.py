@@ -157,3 +157,39 @@ def test_module_attach_and_settings(process, inst_admin):
     attached.refresh_from_db()
     assert attached.phase_settings == {str(phase.pk): {"visible": False}}
     assert attached.current_setting("visible") is False
+
+
+def test_ended_phases_are_frozen_once_answered(institution, inst_admin):
+    process = make_process(institution, slug="close", phase_offsets=(-30, -10))
+    ended = process.phases.get()
+    services.publish_answer(inst_admin, process, "Notre réponse.")
+    with pytest.raises(ValidationError):
+        services.save_phase(inst_admin, process, ended, title="Réécrite")
+    with pytest.raises(ValidationError):
+        services.delete_phase(inst_admin, ended)
+    ended.refresh_from_db()
+    assert ended.title == "Contributions"
+    # A follow-up phase can still be added after the answer.
+    today = timezone.localdate()
+    follow_up = services.save_phase(
+        inst_admin,
+        process,
+        kind="follow_up",
+        title="Suivi des engagements",
+        start_date=today,
+        end_date=today + datetime.timedelta(days=90),
+    )
+    assert follow_up.pk
+
+
+def test_deleting_an_ended_phase_after_the_answer_is_refused_in_the_back_office(client, institution, inst_admin):
+    from tests.conftest import login_with_mfa
+
+    process = make_process(institution, slug="close", phase_offsets=(-30, -10))
+    services.publish_answer(inst_admin, process, "Notre réponse.")
+    login_with_mfa(client, inst_admin)
+    phase = process.phases.get()
+    response = client.post(f"/espace/demarches/{process.slug}/etapes/{phase.pk}/supprimer/", follow=True)
+    assert response.status_code == 200
+    assert "étapes terminées ne peuvent plus changer" in response.content.decode()
+    assert process.phases.filter(pk=phase.pk).exists()
