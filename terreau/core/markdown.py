@@ -1,5 +1,6 @@
 """Markdown for user and staff text: rendered, then sanitized with an allow-list."""
 
+import re
 import threading
 
 import markdown as md
@@ -21,6 +22,8 @@ ALLOWED_TAGS = {
     "h2",
     "h3",
     "h4",
+    "h5",
+    "h6",
     "hr",
     "table",
     "thead",
@@ -32,13 +35,19 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
 
 
-def render_markdown(text: str) -> SafeString:
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def render_markdown(text: str, heading_offset: int = 0) -> SafeString:
     """Render Markdown to HTML that is safe to insert in a page.
 
     Raw HTML in the source is escaped by nh3; only http(s) and mailto links survive,
-    and links get rel="nofollow noopener ugc".
+    and links get rel="nofollow noopener ugc". `heading_offset` pushes headings down
+    (## becomes <h3> with 1) for text shown under a heading of its own.
     """
     html = _parser().reset().convert(text or "")
+    if heading_offset:
+        html = _HEADING.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + heading_offset)}>", html)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -81,3 +81,21 @@ def test_markdown_never_emits_active_content(source):
     html = render_markdown(source).lower()
     for bad in ("<script", "<svg", "<img", "<iframe", "javascript:", " onload=", " onerror="):
         assert bad not in html
+
+
+def test_markdown_under_a_heading_moves_its_headings_down():
+    assert render_markdown("## Documents") == "<h2>Documents</h2>"
+    html = render_markdown("## Documents\n\n### Annexes\n\n###### Fin", heading_offset=1)
+    assert "<h3>Documents</h3>" in html and "<h4>Annexes</h4>" in html and "<h6>Fin</h6>" in html
+    # Raw heading tags typed by a user are escaped, never shifted into live HTML.
+    assert "<h3>" not in render_markdown("<h2 onclick=x>pirate</h2>", heading_offset=1)
+
+
+def test_module_page_headings_sit_under_the_module_title(client, process, inst_admin):
+    from terreau.pages.models import Page
+    from terreau.processes.models import ProcessModule
+
+    attached = ProcessModule.objects.create(process=process, module="page", title="Pour en savoir plus")
+    Page.objects.create(attached=attached, body="## Documents\n\nLe dossier.")
+    html = client.get(f"/demarches/{process.slug}/").content.decode()
+    assert "Pour en savoir plus</h2>" in html and "<h3>Documents</h3>" in html

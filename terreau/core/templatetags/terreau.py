@@ -7,8 +7,9 @@ register = template.Library()
 
 
 @register.filter
-def markdown(value: str) -> SafeString:
-    return render_markdown(value)
+def markdown(value: str, heading_offset: int = 0) -> SafeString:
+    """`{{ text|markdown }}`; `{{ text|markdown:1 }}` under a heading of its own (## becomes h3)."""
+    return render_markdown(value, heading_offset=int(heading_offset))
 
 
 @register.simple_tag(takes_context=True)
