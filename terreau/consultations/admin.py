@@ -70,4 +70,6 @@ class AnswerAdmin(admin.ModelAdmin):
 
 
 for vote_model in (SectionVote, ContributionVote):
-    admin.site.register(vote_model, list_display=["pk", "choice", "origin", "created_at"], raw_id_fields=["user", "entered_by"])
+    admin.site.register(
+        vote_model, list_display=["pk", "choice", "origin", "created_at"], raw_id_fields=["user", "entered_by"]
+    )

@@ -9,6 +9,9 @@ class ConsultationsConfig(AppConfig):
 
     def ready(self) -> None:
         from terreau.audit.kinds import register_kind
+        from terreau.consultations.module import register_shared_hooks
+
+        register_shared_hooks()
 
         register_kind("consultation.vote", _("Vote sur une consultation"))
         register_kind("consultation.answer", _("Réponse à une contribution"))

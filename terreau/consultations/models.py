@@ -43,6 +43,7 @@ class SectionKind(models.TextChoices):
     MEMORANDUM = "memorandum", _("Exposé des motifs")
     TITLE = "title", _("Titre")
     CHAPTER = "chapter", _("Chapitre")
+    SECTION = "section", _("Section")
     ARTICLE = "article", _("Article")
     ANNEX = "annex", _("Annexe")
 
@@ -84,9 +85,7 @@ class SourceKind(models.TextChoices):
 
 
 class Consultation(models.Model):
-    attached = models.OneToOneField(
-        "processes.ProcessModule", on_delete=models.CASCADE, related_name="consultation"
-    )
+    attached = models.OneToOneField("processes.ProcessModule", on_delete=models.CASCADE, related_name="consultation")
     text_title = models.CharField(_("titre du texte"), max_length=TITLE_MAX)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -96,12 +95,12 @@ class Consultation(models.Model):
     def __str__(self) -> str:
         return self.text_title
 
+    def get_absolute_url(self) -> str:
+        return reverse("consultations:text", args=[self.attached_id])
+
     @property
     def process(self):
         return self.attached.process
-
-    def get_absolute_url(self) -> str:
-        return reverse("consultations:text", args=[self.attached_id])
 
 
 class TextVersion(models.Model):
@@ -164,6 +163,8 @@ class Section(models.Model):
 
     @property
     def label(self) -> str:
+        if self.kind == SectionKind.SECTION and not self.number:
+            return self.heading or str(_("Préambule"))
         kind = SectionKind(self.kind).label
         parts = [str(kind)]
         if self.number:
@@ -173,6 +174,8 @@ class Section(models.Model):
 
     @property
     def short_label(self) -> str:
+        if self.kind == SectionKind.SECTION and not self.number:
+            return str(_("Préambule"))
         return f"{SectionKind(self.kind).label} {self.number}".strip()
 
     @property
@@ -186,9 +189,9 @@ class Section(models.Model):
     @property
     def is_votable(self) -> bool:
         """Titles and chapters group articles; people work on articles, memorandum and annexes."""
-        return self.kind not in (SectionKind.TITLE, SectionKind.CHAPTER)
+        return self.kind not in (SectionKind.TITLE, SectionKind.CHAPTER, SectionKind.SECTION)
 
-    def get_absolute_url(self) -> str:
+    def get_absolute_url(self) -> str:  # noqa: DJ012
         return reverse("consultations:section", args=[self.consultation.attached_id, self.pk])
 
 
@@ -221,9 +224,7 @@ class Contribution(Moderatable):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
-    )
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
     answer_verdict = models.CharField(max_length=20, blank=True, choices=Verdict.choices)
     agree_count = models.PositiveIntegerField(default=0)
     mitigated_count = models.PositiveIntegerField(default=0)
@@ -265,7 +266,9 @@ class Contribution(Moderatable):
         ]
         indexes = [
             # List pages: one consultation's listed items, sorted; see queries.py.
-            models.Index(fields=["consultation", "status", "kind", "-agree_count", "-id"], name="contrib_supported_idx"),
+            models.Index(
+                fields=["consultation", "status", "kind", "-agree_count", "-id"], name="contrib_supported_idx"
+            ),
             models.Index(fields=["consultation", "status", "kind", "-contested", "-id"], name="contrib_contested_idx"),
             models.Index(fields=["consultation", "status", "kind", "-id"], name="contrib_newest_idx"),
             models.Index(fields=["section", "status", "kind", "-agree_count", "-id"], name="contrib_section_idx"),
@@ -278,6 +281,15 @@ class Contribution(Moderatable):
     @property
     def vote_total(self) -> int:
         return self.agree_count + self.mitigated_count + self.disagree_count
+
+    @property
+    def author_kind_label(self) -> str:
+        from terreau.accounts.models import ParticipantKind
+
+        try:
+            return str(ParticipantKind(self.author_kind).label)
+        except ValueError:
+            return self.author_kind
 
     @property
     def is_listed(self) -> bool:
@@ -321,6 +333,9 @@ class SectionVote(VoteBase):
         ]
         indexes = [models.Index(fields=["user", "section"], name="sectionvote_user_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.choice} — {self.section_id}"
+
 
 class ContributionVote(VoteBase):
     contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="votes")
@@ -341,6 +356,9 @@ class ContributionVote(VoteBase):
             ),
         ]
         indexes = [models.Index(fields=["user", "contribution"], name="contributionvote_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.choice} — {self.contribution_id}"
 
 
 class Source(models.Model):
