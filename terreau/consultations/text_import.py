@@ -73,6 +73,11 @@ _PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         ),
     ),
 ]
+_DOCUMENT_TITLE = re.compile(
+    r"^(?:(?:avant-)?projet|proposition|loi|décret|arrêté|ordonnance|délibération|charte|plan|schéma|"
+    r"stratégie|programme|pacte|contrat|règlement|convention|code)\b",
+    re.IGNORECASE,
+)
 _PSEUDO_LEVEL = {"memorandum": 1, "annex": 1, "title": 1, "chapter": 2, "section": 3, "article": 4}
 
 
@@ -248,10 +253,17 @@ def _fold_explanations(headings: list[_Heading]) -> list[_Heading]:
 
 
 def _is_document_title(headings: list[_Heading]) -> bool:
-    """ "# Projet de loi ..." above every other heading is the document's own title, not a part of it."""
+    """Whether the first heading is the document's own title ("# Projet de loi ..."), not a part of it.
+
+    It is when it stands above every other heading, or when it is worded like the name of a
+    text and no heading is above it (the parts may then start at its level: "# Titre I").
+    """
     if len(headings) < 2 or headings[0].kind is not None:
         return False
-    return all(h.level > headings[0].level for h in headings[1:])
+    first = headings[0]
+    if all(h.level > first.level for h in headings[1:]):
+        return True
+    return all(h.level >= first.level for h in headings[1:]) and bool(_DOCUMENT_TITLE.match(first.text))
 
 
 def _classify_by_level(headings: list[_Heading]) -> None:

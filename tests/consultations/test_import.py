@@ -88,6 +88,18 @@ def test_french_legal_wording_gives_the_parts():
     assert "## Article 99" in article3.body
 
 
+def test_a_text_named_like_a_law_at_the_top_level_is_the_document_title():
+    text = "# Projet de loi relatif aux sols\n\nLe Premier ministre,\n\n## Exposé des motifs\n\nPourquoi.\n\n"
+    text += "# Titre I — Objectifs\n\n## Article 1er\n\nTexte."
+    sections = parse_markdown(text)
+    assert summary(sections) == [("section", "", 0), ("memorandum", "", 2), ("title", "I", 1), ("article", "1er", 2)]
+    assert sections[0].heading == "Projet de loi relatif aux sols"
+    assert sections[0].body == "Le Premier ministre,"
+    # The same first heading without a law-like name is a part of the text.
+    sections = parse_markdown(text.replace("Projet de loi relatif aux sols", "Les sols"))
+    assert summary(sections)[:2] == [("section", "", 1), ("memorandum", "", 2)]
+
+
 def test_heading_levels_when_the_wording_says_nothing():
     text = (
         "# Mobilités\n\n## Le vélo\n\nDes pistes.\n\n## Le train\n\nDes gares.\n\n"
