@@ -151,6 +151,7 @@ def register_shared_hooks() -> None:
     register_reportable(
         Contribution,
         get_process=lambda c: c.consultation.attached.process,
+        is_public=lambda c: c.consultation.attached.process.status != "draft",
         for_institution=lambda qs, inst: qs.filter(consultation__attached__process__institution=inst),
         excerpt=lambda c: "\n\n".join(p for p in (c.title, c.body) if p)[:1000],
     )

@@ -430,8 +430,10 @@ def _clean_contribution(
         if parent is not None:
             raise ValidationError(_("Seuls les arguments portent sur une autre contribution."))
     if parent is not None:
-        if parent.section_id != section.pk or parent.kind == ContributionKind.ARGUMENT:
+        if parent.section_id != section.pk:
             raise PermissionDenied
+        if parent.kind == ContributionKind.ARGUMENT:
+            raise ValidationError(_("Un argument ne reçoit pas d'arguments : répondez-y en commentaire."))
         if not parent.is_listed:
             raise ValidationError(_("Cette contribution n'accepte plus d'arguments."))
     if kind == ContributionKind.AMENDMENT and " ".join(body.split()) == " ".join(section.body.split()):
