@@ -25,7 +25,17 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-class TokenForm(forms.Form):
+class PrefixedIds(forms.Form):
+    """Ids unique on pages that hold several forms (and the comments form): "<id_prefix>_<field>"."""
+
+    id_prefix = "cs"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class TokenForm(PrefixedIds):
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -58,6 +68,7 @@ class ProposalForm(TokenForm):
 
 
 class ArgumentForm(TokenForm):
+    id_prefix = "arg"
     stance = forms.ChoiceField(
         label=_("Votre argument est"), choices=Stance.choices, widget=forms.RadioSelect, required=False
     )
@@ -69,18 +80,21 @@ class ArgumentForm(TokenForm):
     source_kind = forms.ChoiceField(label=_("Source : type"), choices=[("", "—"), *SourceKind.choices], required=False)
 
 
-class SourceForm(forms.Form):
+class SourceForm(PrefixedIds):
+    id_prefix = "src"
     url = forms.CharField(label=_("Adresse (URL)"), widget=forms.URLInput(attrs={"inputmode": "url"}), required=False)
     title = forms.CharField(label=_("Titre"), required=False)
     kind = forms.ChoiceField(label=_("Type de source"), choices=SourceKind.choices, required=False)
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(PrefixedIds):
+    id_prefix = "ans"
     verdict = forms.ChoiceField(label=_("Décision"), choices=Verdict.choices, widget=forms.RadioSelect, required=False)
     explanation = forms.CharField(label=_("Explication"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
 
-class MergeForm(forms.Form):
+class MergeForm(PrefixedIds):
+    id_prefix = "mrg"
     target = forms.IntegerField(
         label=_("Numéro de la contribution qui regroupe les deux"),
         min_value=1,
