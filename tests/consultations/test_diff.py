@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import pytest
@@ -136,17 +137,17 @@ def test_same_text_is_all_equal(text):
     assert diff_stats(ops) == {"inserted": 0, "deleted": 0}
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_texts, _texts)
-def test_swapping_sides_swaps_inserts_and_deletes(old, new):
-    forward, backward = diff_stats(word_diff(old, new)), diff_stats(word_diff(new, old))
-    assert old_of(word_diff(new, old)) == new
-    assert forward["inserted"] + forward["deleted"] >= 0
-    assert (forward["inserted"] == 0 and forward["deleted"] == 0) == (old == new or _same_words(old, new))
-    assert (backward["inserted"] == 0 and backward["deleted"] == 0) == (forward["inserted"] == 0 == forward["deleted"])
+def test_word_counts_are_bounded_and_see_every_word_change(old, new):
+    stats = diff_stats(word_diff(old, new))
+    assert stats["inserted"] <= len(_words(new)) and stats["deleted"] <= len(_words(old))
+    if _words(old) != _words(new):
+        # the words of the "equal" parts are common to both texts: a difference must show
+        assert stats["inserted"] + stats["deleted"] > 0
+    backward = word_diff(new, old)
+    assert old_of(backward) == new and new_of(backward) == old
 
 
-def _same_words(a: str, b: str) -> bool:
-    import re
-
-    return re.findall(r"[^\W_]+", a) == re.findall(r"[^\W_]+", b)
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text)
