@@ -7,10 +7,10 @@ and merged contributions are left out, authors appear by kind and département o
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from terreau.api.pagination import paginate
 from terreau.api.schemas import ERRORS, LIST_ERRORS, PageOut, PageParams
@@ -20,8 +20,14 @@ from terreau.processes.models import Process
 
 router = Router(tags=["Consultations"])
 
+ID_MAX = 2_147_483_647  # ids beyond a 32-bit integer do not exist: 422, not a database overflow
 
-class SectionOut(Schema):
+
+ConsultationId = Annotated[int, Path(ge=1, le=ID_MAX, description="The consultation module's id.")]
+ContributionId = Annotated[int, Path(ge=1, le=ID_MAX, description="The contribution's id.")]
+
+
+class ConsultationSectionOut(Schema):
     id: int
     kind: str
     number: str
@@ -37,7 +43,7 @@ class SectionOut(Schema):
     arguments: int
 
 
-class VersionOut(Schema):
+class ConsultationVersionOut(Schema):
     number: int
     published_at: datetime.datetime
     note: str
@@ -48,24 +54,24 @@ class ConsultationOut(Schema):
     process_slug: str
     text_title: str
     url: str
-    versions: list[VersionOut]
+    versions: list[ConsultationVersionOut]
     version: int = Field(..., description="The version whose sections are listed.")
-    sections: list[SectionOut]
+    sections: list[ConsultationSectionOut]
 
 
-class SourceOut(Schema):
+class ConsultationSourceOut(Schema):
     kind: str
     title: str
     url: str
 
 
-class AnswerOut(Schema):
+class ConsultationAnswerOut(Schema):
     verdict: str
     explanation: str
     answered_at: datetime.datetime
 
 
-class ContributionOut(Schema):
+class ConsultationContributionOut(Schema):
     id: int
     kind: str
     stance: str | None
@@ -83,32 +89,32 @@ class ContributionOut(Schema):
     disagree: int
     created_at: datetime.datetime
     url: str
-    sources: list[SourceOut]
-    answer: AnswerOut | None
+    sources: list[ConsultationSourceOut]
+    answer: ConsultationAnswerOut | None
 
 
-class ContributionPage(PageOut):
-    results: list[ContributionOut]
+class ConsultationContributionPage(PageOut):
+    results: list[ConsultationContributionOut]
 
 
-class AnswerItemOut(AnswerOut):
+class ConsultationAnswerItemOut(ConsultationAnswerOut):
     contribution_id: int
 
 
-class AnswerPage(PageOut):
-    results: list[AnswerItemOut]
+class ConsultationAnswerPage(PageOut):
+    results: list[ConsultationAnswerItemOut]
 
 
-class ContributionFilters(Schema):
+class ConsultationContributionFilters(Schema):
     kind: Literal["amendment", "proposal", "argument"] | None = None
     author_kind: str | None = Field(None, max_length=20)
     departement: str | None = Field(None, pattern=r"^([0-9]{2,3}|2[AB])$")
-    section: int | None = Field(None, ge=1)
+    section: int | None = Field(None, ge=1, le=ID_MAX)
     answer: Literal["answered", "unanswered", "retained", "partly", "not_retained", "out_of_scope"] | None = None
     sort: Literal["supported", "contested", "newest"] = "supported"
 
 
-def _public(consultation_id: int) -> Consultation:
+def _public(consultation_id: ConsultationId) -> Consultation:
     consultation = (
         Consultation.objects.select_related("attached__process")
         .filter(attached_id=consultation_id, attached__module="consultation")
@@ -171,7 +177,7 @@ def contribution_out(request: HttpRequest, c: Contribution) -> dict[str, Any]:
 
 @router.get("/{consultation_id}", response={200: ConsultationOut, **ERRORS})
 def get_consultation(
-    request: HttpRequest, consultation_id: int, version: int | None = Query(None, ge=1)
+    request: HttpRequest, consultation_id: ConsultationId, version: int | None = Query(None, ge=1, le=32_767)
 ) -> dict[str, Any]:
     """The text of a consultation (the latest version unless `version` is given), section by
     section in document order, with the votes and contribution counts of each section."""
@@ -192,9 +198,12 @@ def get_consultation(
     }
 
 
-@router.get("/{consultation_id}/contributions", response={200: ContributionPage, **ERRORS})
+@router.get("/{consultation_id}/contributions", response={200: ConsultationContributionPage, **ERRORS})
 def list_contributions(
-    request: HttpRequest, consultation_id: int, filters: Query[ContributionFilters], page: Query[PageParams]
+    request: HttpRequest,
+    consultation_id: ConsultationId,
+    filters: Query[ConsultationContributionFilters],
+    page: Query[PageParams],
 ) -> dict[str, Any]:
     """Listed contributions (amendments, proposals, arguments), filtered and sorted."""
     consultation = _public(consultation_id)
@@ -214,8 +223,10 @@ def list_contributions(
     return paginate(request, qs, page, transform=lambda c: contribution_out(request, c))
 
 
-@router.get("/{consultation_id}/contributions/{contribution_id}", response={200: ContributionOut, **ERRORS})
-def get_contribution(request: HttpRequest, consultation_id: int, contribution_id: int) -> dict[str, Any]:
+@router.get("/{consultation_id}/contributions/{contribution_id}", response={200: ConsultationContributionOut, **ERRORS})
+def get_contribution(
+    request: HttpRequest, consultation_id: ConsultationId, contribution_id: ContributionId
+) -> dict[str, Any]:
     """One listed contribution with its sources and the institution's answer."""
     consultation = _public(consultation_id)
     c = (
@@ -228,8 +239,8 @@ def get_contribution(request: HttpRequest, consultation_id: int, contribution_id
     return contribution_out(request, c)
 
 
-@router.get("/{consultation_id}/answers", response={200: AnswerPage, **LIST_ERRORS, 404: ERRORS[404]})
-def list_answers(request: HttpRequest, consultation_id: int, page: Query[PageParams]) -> dict[str, Any]:
+@router.get("/{consultation_id}/answers", response={200: ConsultationAnswerPage, **LIST_ERRORS, 404: ERRORS[404]})
+def list_answers(request: HttpRequest, consultation_id: ConsultationId, page: Query[PageParams]) -> dict[str, Any]:
     """The institution's answers to contributions, most recent first."""
     consultation = _public(consultation_id)
     qs = queries.listed_answers(consultation)
