@@ -195,6 +195,9 @@ class Section(models.Model):
         return reverse("consultations:section", args=[self.consultation.attached_id, self.pk])
 
 
+LISTED = Q(status="visible", merged_into__isnull=True)
+
+
 class Contribution(Moderatable):
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="contributions")
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="contributions")
@@ -265,7 +268,15 @@ class Contribution(Moderatable):
             ),
         ]
         indexes = [
-            # List pages: one consultation's listed items, sorted; see queries.py.
+            # List pages read the listed rows (visible, not merged) of one consultation in sort order.
+            models.Index(
+                fields=["consultation", "-agree_count", "-id"], condition=LISTED, name="contrib_listed_supported_idx"
+            ),
+            models.Index(
+                fields=["consultation", "-contested", "-id"], condition=LISTED, name="contrib_listed_contested_idx"
+            ),
+            models.Index(fields=["consultation", "-id"], condition=LISTED, name="contrib_listed_newest_idx"),
+            # Filtered by kind, or one section's items.
             models.Index(
                 fields=["consultation", "status", "kind", "-agree_count", "-id"], name="contrib_supported_idx"
             ),

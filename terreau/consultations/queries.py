@@ -45,7 +45,9 @@ SIMILAR_CANDIDATES = 400
 def get_consultation(user, attached_id: int) -> Consultation:
     """The consultation of a module the user may see (404 otherwise, drafts included)."""
     consultation = get_object_or_404(
-        Consultation.objects.select_related("attached__process__institution"),
+        Consultation.objects.select_related("attached__process__institution").prefetch_related(
+            "attached__process__phases"
+        ),
         attached_id=attached_id,
         attached__module="consultation",
     )
@@ -60,7 +62,7 @@ def listed(qs: QuerySet[Contribution] | None = None) -> QuerySet[Contribution]:
 
 
 def with_people(qs: QuerySet[Contribution]) -> QuerySet[Contribution]:
-    return qs.select_related("author", "commune", "departement", "section", "answer")
+    return qs.select_related("author", "commune", "departement", "section", "answer", "consultation")
 
 
 def versions(consultation: Consultation) -> list[TextVersion]:
@@ -87,7 +89,7 @@ class DocumentSection:
 
 def document(version: TextVersion) -> list[DocumentSection]:
     """The sections of one version in order, with their contribution counters (one grouped query)."""
-    sections = list(version.sections.order_by("position"))
+    sections = list(version.sections.select_related("consultation").order_by("position"))
     rows = (
         listed(Contribution.objects.filter(section__version=version))
         .values("section_id", "kind")
@@ -112,16 +114,16 @@ def document(version: TextVersion) -> list[DocumentSection]:
 
 
 def get_section(consultation: Consultation, section_id: int) -> Section:
-    return get_object_or_404(
-        Section.objects.select_related("version", "consultation__attached__process"),
-        pk=section_id,
-        consultation=consultation,
-    )
+    section = get_object_or_404(Section.objects.select_related("version"), pk=section_id, consultation=consultation)
+    section.consultation = consultation
+    return section
 
 
 def get_contribution(consultation: Consultation, contribution_id: int, *, include_hidden: bool = True) -> Contribution:
     qs = with_people(Contribution.objects.filter(consultation=consultation))
     contribution = get_object_or_404(qs, pk=contribution_id)
+    contribution.consultation = consultation
+    contribution.section.consultation = consultation
     if not include_hidden and contribution.is_hidden:
         raise Http404
     return contribution
@@ -129,8 +131,10 @@ def get_contribution(consultation: Consultation, contribution_id: int, *, includ
 
 def neighbours(section: Section) -> tuple[Section | None, Section | None]:
     """The previous and next article (or memorandum/annex) of the same version."""
-    qs = Section.objects.filter(version_id=section.version_id).exclude(
-        kind__in=[SectionKind.TITLE, SectionKind.CHAPTER]
+    qs = (
+        Section.objects.filter(version_id=section.version_id)
+        .exclude(kind__in=[SectionKind.TITLE, SectionKind.CHAPTER, SectionKind.SECTION])
+        .select_related("consultation")
     )
     prev = qs.filter(position__lt=section.position).order_by("-position").first()
     nxt = qs.filter(position__gt=section.position).order_by("position").first()
@@ -267,9 +271,13 @@ def contribution_page(consultation: Consultation, f: ListFilters, *, visitor_see
         from terreau.consultations.ranking import stable_shuffle_expression
 
         ordered = qs.alias(shuffle=stable_shuffle_expression(visitor_seed or "-")).order_by("shuffle", "id")
-        items = list(with_people(ordered)[start : start + PER_PAGE])
     else:
-        items = list(with_people(qs).order_by(*SORTS[f.sort])[start : start + PER_PAGE])
+        ordered = qs.order_by(*SORTS[f.sort])
+    # The page's ids first (an index scan), then those 20 rows with their relations: deep
+    # pages never join the rows they skip.
+    page_ids = list(ordered.values_list("id", flat=True)[start : start + PER_PAGE])
+    rows = {c.pk: c for c in with_people(Contribution.objects.filter(pk__in=page_ids))}
+    items = [rows[i] for i in page_ids if i in rows]
     return Page(items=items, number=number, total=total)
 
 

@@ -136,10 +136,13 @@ def current_version(consultation: Consultation) -> TextVersion | None:
 
 
 def is_current(section: Section) -> bool:
-    latest = (
-        TextVersion.objects.filter(consultation_id=section.consultation_id).order_by("-number").values("pk").first()
-    )
-    return latest is not None and latest["pk"] == section.version_id
+    cached = getattr(section, "_is_current", None)
+    if cached is None:
+        latest = (
+            TextVersion.objects.filter(consultation_id=section.consultation_id).order_by("-number").values("pk").first()
+        )
+        cached = section._is_current = latest is not None and latest["pk"] == section.version_id
+    return cached
 
 
 def action_refusal(user, section: Section, action: str, *, parent: Contribution | None = None) -> str | None:
