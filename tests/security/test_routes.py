@@ -17,7 +17,9 @@ from .conftest import all_routes
 
 pytestmark = pytest.mark.django_db
 
-APP_LABELS = {"accounts", "account", "mfa", "processes", "pages", "discussions", "moderation", "audit"}
+APP_LABELS = {
+    "accounts", "account", "mfa", "processes", "pages", "discussions", "moderation", "audit", "consultations",
+}  # fmt: skip
 
 
 def snapshot() -> dict[str, list]:
@@ -43,6 +45,30 @@ def _contract(w):
         "use_of_contributions": "U",
         "answer_due": _today(40),
     }
+
+
+def _cs(w):
+    """A consultation on the world's process, every action open (created once, lazily)."""
+    if "cs" not in w.extra:
+        from terreau.consultations import services as cs
+        from terreau.processes.models import ProcessModule
+
+        attached = ProcessModule.objects.create(process=w.process, module="consultation", title="Texte")
+        opened = ("votes_open", "amendments_open", "proposals_open", "arguments_open", "sources_open")
+        attached.phase_settings = {str(p.pk): dict.fromkeys(opened, True) for p in w.process.phases.all()}
+        attached.save()
+        consultation = cs.import_text(w.admin, attached, "Texte", "## Article 1\n\nUn texte.\n\n## Article 2\n\nDeux.")
+        art = consultation.sections.get(number="1")
+        c = cs.post_contribution(w.organisation, art, kind="amendment", body="Un autre texte.")
+        dup = cs.post_contribution(w.reporter, art, kind="amendment", body="Un autre texte encore.")
+        w.extra["cs"] = {"pk": attached.pk, "art": art, "c": c, "dup": dup}
+    return w.extra["cs"]
+
+
+def _cs_url(suffix):
+    return lambda w: (
+        f"/consultations/{_cs(w)['pk']}/" + suffix.format(art=_cs(w)["art"].pk, c=_cs(w)["c"].pk, dup=_cs(w)["dup"].pk)
+    )
 
 
 # name -> (who, url, data). Who: attribute of the world, or "platform" for the platform admin.
@@ -164,6 +190,50 @@ POST_ACTIONS = {
         lambda w: f"/moderation/{w.institution.slug}/blocages/{w.block.pk}/lever/",
         lambda w: {},
     ),
+    "consultations:vote_section": ("reporter", _cs_url("sections/{art}/vote/"), lambda w: {"choice": "agree"}),
+    "consultations:vote_contribution": ("reporter", _cs_url("c/{c}/vote/"), lambda w: {"choice": "agree"}),
+    "consultations:amend": (
+        "reporter",
+        _cs_url("sections/{art}/amender/"),
+        lambda w: {"body": "Nouvelle rédaction.", "action": "publish"},
+    ),
+    "consultations:propose": (
+        "reporter",
+        _cs_url("sections/{art}/proposer/"),
+        lambda w: {"title": "T", "body": "Proposition.", "action": "publish"},
+    ),
+    "consultations:argue": (
+        "reporter",
+        _cs_url("sections/{art}/argument/"),
+        lambda w: {"stance": "for", "body": "Pour."},
+    ),
+    "consultations:argue_on": ("reporter", _cs_url("c/{c}/argument/"), lambda w: {"stance": "against", "body": "Non."}),
+    "consultations:add_source": (
+        "organisation",
+        _cs_url("c/{c}/source/"),
+        lambda w: {"url": "https://example.org/etude", "title": "Étude", "kind": "study"},
+    ),
+    "consultations:answer": (
+        "admin",
+        _cs_url("c/{c}/reponse/"),
+        lambda w: {"verdict": "retained", "explanation": "Oui."},
+    ),
+    "consultations:merge": ("moderator", _cs_url("c/{dup}/fusion/"), lambda w: {"target": _cs(w)["c"].pk}),
+    "consultations:edit": (
+        "admin",
+        lambda w: f"/espace/consultations/{_cs(w)['pk']}/",
+        lambda w: {"action": "settings"},
+    ),
+    "consultations:new_version": (
+        "admin",
+        lambda w: f"/espace/consultations/{_cs(w)['pk']}/nouvelle-version/",
+        lambda w: {f"body_{_cs(w)['art'].pk}": "Changé.", "note": "v2"},
+    ),
+    "consultations:offline": (
+        "admin",
+        lambda w: f"/espace/consultations/{_cs(w)['pk']}/hors-ligne/",
+        lambda w: {"action": "votes", "section": _cs(w)["art"].pk, "agree": 3, "source": "Réunion"},
+    ),
     "set_language": (None, lambda w: "/i18n/setlang/", lambda w: {"language": "en", "next": "/"}),
     "oidc:logout": ("reporter", lambda w: "/compte/oidc/deconnexion/", lambda w: {}),
     "account_logout": ("reporter", lambda w: "/compte/logout/", lambda w: {}),
@@ -190,6 +260,8 @@ READ_ONLY = {
     "opendata:index", "opendata:datapackage", "opendata:feed_processes", "opendata:feed_answers",
     "opendata:feed_process", "opendata:csv", "opendata:schema", "opendata:json", "opendata:geojson",
     "oidc:callback", "oidc:logout_return",
+    "consultations:text", "consultations:contributions", "consultations:answers", "consultations:version",
+    "consultations:section", "consultations:contribution",
 }  # fmt: skip
 ALLAUTH_FLOWS = {
     "oidc:login", "account_login", "account_inactive", "account_signup", "account_reauthenticate",
