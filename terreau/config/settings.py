@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "terreau.api",
     "terreau.opendata",
     "terreau.pages",
+    "terreau.petitions",
 ]
 
 MIDDLEWARE = [
