@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 from .emails import is_disposable, is_webmail
 
@@ -101,6 +102,35 @@ def _bump(key: str, timeout: int) -> int:
         return cache.incr(key)
 
 
+def _bump_all(current: list[str], previous: list[str], timeout: int) -> tuple[list[int], list[int]]:
+    """Increment every `current` key, read every `previous` one: atomic per key.
+
+    On Redis, one pipelined round trip (INCR + EXPIRE per key, one MGET) instead of ~9: this
+    runs on every signature. Other backends go through the portable cache API.
+    """
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        pipe = backend._cache.get_client(write=True).pipeline(transaction=False)
+        for key in current:
+            full = backend.make_and_validate_key(key)
+            pipe.incr(full)
+            pipe.expire(full, timeout)
+        pipe.mget([backend.make_and_validate_key(key) for key in previous])
+        replies = pipe.execute()
+        counts = [int(n) for n in replies[0:-1:2]]
+        return counts, [_as_int(v) for v in replies[-1]]
+    counts = [_bump(key, timeout) for key in current]
+    found = cache.get_many(previous)
+    return counts, [_as_int(found.get(key)) for key in previous]
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _counts(petition_id: int, keys: dict[str, str], period: int) -> dict[str, float]:
     """Count one hit on each (kind → value) and return sliding-window estimates.
 
@@ -110,11 +140,14 @@ def _counts(petition_id: int, keys: dict[str, str], period: int) -> dict[str, fl
     now = time.time()
     window = int(now // period)
     overlap = 1 - (now - window * period) / period
-    timeout = period * 2 + 1
-    current = {kind: _bump(_key(kind, petition_id, value, window), timeout) for kind, value in keys.items()}
-    previous_keys = {kind: _key(kind, petition_id, value, window - 1) for kind, value in keys.items()}
-    previous = cache.get_many(list(previous_keys.values()))
-    return {kind: current[kind] + (previous.get(previous_keys[kind]) or 0) * overlap for kind in keys}
+    kinds = list(keys)
+    current, previous = _bump_all(
+        [_key(kind, petition_id, keys[kind], window) for kind in kinds],
+        [_key(kind, petition_id, keys[kind], window - 1) for kind in kinds],
+        period * 2 + 1,
+    )
+    pairs = zip(kinds, current, previous, strict=True)
+    return {kind: now_count + before * overlap for kind, now_count, before in pairs}
 
 
 def assess_signature(*, petition_id: int, ip: str, email_domain: str, country: str | None = None) -> list[str]:

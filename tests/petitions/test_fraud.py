@@ -138,7 +138,7 @@ def test_defaults_apply_for_missing_keys(settings):
     assert [sign(), sign()] == [[], ["ip_rate"]]
 
 
-def test_concurrent_counting_is_exact(limits):
+def _count_concurrently():
     barrier = threading.Barrier(16)
     results = []
     lock = threading.Lock()
@@ -155,6 +155,12 @@ def test_concurrent_counting_is_exact(limits):
         t.start()
     for t in threads:
         t.join(30)
+    assert len(results) == 80
+    return results
+
+
+def test_concurrent_counting_is_exact(limits):
+    results = _count_concurrently()
     assert len(results) == 80
     # Exactly the first ip_limit (3) hits are under the limit, whoever made them.
     assert sum(r == [] for r in results) == 3
@@ -316,3 +322,15 @@ def test_planted_clusters_are_found(n, planted, kind, seed):
     covered = set().union(*(set(c.ids) for c in found))
     assert planted_ids <= covered
     assert all(isinstance(c, Cluster) and c.count == len(c.ids) for c in clusters)
+
+
+def test_concurrent_counting_is_exact_on_redis(limits, settings):
+    _redis_or_skip(settings)
+    results = _count_concurrently()
+    assert len(results) == 80
+    assert sum(r == [] for r in results) == 3
+
+
+def test_sliding_window_on_redis(limits, settings, monkeypatch):
+    _redis_or_skip(settings)
+    test_sliding_window(limits, monkeypatch)
