@@ -16,6 +16,7 @@ urlpatterns = [
     path("territoires/", include("terreau.territories.urls")),
     path("espace/", include("terreau.processes.backoffice_urls")),
     path("espace/modules/", include("terreau.pages.urls")),
+    path("petitions/", include("terreau.petitions.urls")),
     path("", include("terreau.processes.urls")),
     path("api/", include("terreau.api.urls")),
     path("discussions/", include("terreau.discussions.urls")),

@@ -203,6 +203,9 @@ class PetitionUpdate(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("nouvelle de la pétition")
 
+    def __str__(self) -> str:
+        return f"{self.petition} — {self.created_at:%Y-%m-%d}"
+
 
 class SignatureInvalidation(models.Model):
     """A bulk invalidation by staff: which filter, how many signatures, why."""
@@ -219,6 +222,9 @@ class SignatureInvalidation(models.Model):
         verbose_name = _("invalidation de signatures")
         verbose_name_plural = _("invalidations de signatures")
 
+    def __str__(self) -> str:
+        return f"{self.petition} — {self.count}"
+
 
 class Signature(models.Model):
     """One person's signature. Counted when confirmed, not suspicious and not invalidated."""
@@ -232,7 +238,9 @@ class Signature(models.Model):
     # emails.normalize_email(email): the identity of the signer for the unique constraint.
     email_normalized = models.CharField(max_length=254)
     email_domain = models.CharField(max_length=253, db_index=True)
-    commune = models.ForeignKey("territories.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(
+        "territories.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Denormalised from the commune or the postcode: signatures by département.
     departement = models.ForeignKey(
         "territories.Departement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -289,3 +297,6 @@ class CounterShard(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["petition", "shard"], name="countershard_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}:{self.shard}"
