@@ -161,7 +161,7 @@ def similar(request: HttpRequest) -> HttpResponse:
 def petition_new(request: HttpRequest) -> HttpResponse:
     if not services.can_draft(request.user):
         return render(request, "petitions/need_verified.html", status=403)
-    form = PetitionForm(request.POST or None)
+    form = PetitionForm(request.POST if request.method == "POST" else None)
     similar_list: list[Petition] = []
     if request.method == "POST":
         similar_list = queries.similar_petitions(request.POST.get("title", ""))
@@ -219,7 +219,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     if not petition.accepts_signatures:
         return render(request, "petitions/sign_closed.html", {"petition": petition})
     if user.is_authenticated and services.has_verified_email(user):
-        form = ConsentForm(request.POST or None)
+        form = ConsentForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 outcome = services.sign_as_user(user, petition, ip=ratelimit.client_ip(request), **form.cleaned_data)
@@ -232,7 +232,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
                     messages.success(request, _("Merci, votre signature est enregistrée."))
                 return redirect(petition.get_absolute_url())
         return render(request, "petitions/sign_user.html", {"petition": petition, "form": form})
-    form = SignForm(request.POST or None)
+    form = SignForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if picker_search_requested(request):
             picker_redisplay(form)

@@ -56,7 +56,9 @@ def open_petition(citizen, institution, petition_type, moderator):
 
 
 def signer(name="Alex Martin", email="alex@example.org", commune=None, postcode="", abroad=False):
-    return services.clean_signer(name=name, email=email, commune=commune, postcode=postcode, abroad=abroad or not (commune or postcode))
+    return services.clean_signer(
+        name=name, email=email, commune=commune, postcode=postcode, abroad=abroad or not (commune or postcode)
+    )
 
 
 def confirm_token_from_outbox(index: int = -1) -> str:
