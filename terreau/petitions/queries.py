@@ -76,10 +76,14 @@ def signature_count(petition_id: int) -> int:
     return value
 
 
-def counts_by_departement(petition_id: int) -> list[tuple[Departement | None, int]]:
-    """(département, counted signatures), largest first; None for abroad/unknown. Cached."""
+def counts_by_departement(petition_id: int, *, refresh: bool = False) -> list[tuple[Departement | None, int]]:
+    """(département, counted signatures), largest first; None for abroad/unknown. Cached.
+
+    The periodic maintenance job refreshes it (`refresh=True`) so that readers of a large
+    petition do not pay the GROUP BY (about 0.5 s over 2 million signatures).
+    """
     key = f"petitions:depts:{petition_id}"
-    rows = cache.get(key)
+    rows = None if refresh else cache.get(key)
     if rows is None:
         rows = list(
             Signature.objects.filter(petition_id=petition_id, counted=True)

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from terreau.petitions import services
+from terreau.petitions import queries, services
 from terreau.petitions.models import Petition, PetitionStatus, Signature
 
 
@@ -113,6 +113,7 @@ def run_maintenance() -> dict[str, int]:
         result["flagged_clusters"] += len(services.flag_clusters(pk))
         services.reconcile_counts(pk)
         services.check_thresholds(pk)
+        queries.counts_by_departement(pk, refresh=True)
         result["reconciled"] += 1
     stale = timezone.now() - datetime.timedelta(minutes=10)
     for pk in (

@@ -313,7 +313,7 @@ def test_threshold_creates_answer_due_in_tracker(open_petition):
     open_petition.refresh_from_db()
     assert open_petition.threshold_reached_at is not None
     assert open_petition.answer_due == timezone.localdate() + datetime.timedelta(days=60)
-    late, due, published = answer_tracker()
+    _late, due, _published = answer_tracker()
     assert [a.title for a in due] == [open_petition.title]
     assert due[0].url == open_petition.get_absolute_url()
     assert answer_record()["due"] == 1
@@ -334,7 +334,7 @@ def test_answer_is_audited_and_notifies(open_petition, inst_admin, moderator):
     assert "<script>" not in open_petition.answer_html and "<strong>acceptons</strong>" in open_petition.answer_html
     assert AuditEvent.objects.filter(kind="petition.answered").exists()
     assert [m.to for m in mail.outbox] == [["n@example.org"]]
-    late, due, published = answer_tracker()
+    _late, due, published = answer_tracker()
     assert not due and published[0].title == open_petition.title
     with pytest.raises(ValidationError):
         services.answer_petition(inst_admin, open_petition, "Encore")
