@@ -300,6 +300,11 @@ def check_thresholds(petition_id: int, count: int | None = None) -> None:
 
 
 def invalidate_page_cache(petition_id: int) -> None:
+    from terreau.petitions import pagecache
+
+    slug = Petition.objects.filter(pk=petition_id).values_list("slug", flat=True).first()
+    if slug:
+        pagecache.invalidate(slug)
     cache.delete(count_cache_key(petition_id))
     cache.delete(f"petitions:depts:{petition_id}")
     for code, _name in settings.LANGUAGES:

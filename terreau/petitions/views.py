@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from terreau.core import ratelimit
 from terreau.opendata.exports import csv_cell
-from terreau.petitions import queries, services
+from terreau.petitions import pagecache, queries, services
 from terreau.petitions.forms import (
     AnswerForm,
     ConsentForm,
@@ -92,16 +92,24 @@ def _body_context(petition: Petition) -> dict[str, Any]:
         "target": target,
         "target_label": target_label,
         "progress_max": max(target or 0, count, 1),
-        "departements": depts[:30],
-        "more_departements": max(0, len(depts) - 30),
+        "departements": depts[:15],
+        "more_departements": max(0, len(depts) - 15),
         "updates": list(petition.updates.all()[:10]),
         "signers": queries.public_signers(petition),
     }
 
 
+FRESH_KEY = "petitions_fresh"
+
+
 def _render_body(request: HttpRequest, petition: Petition) -> str:
-    """The page's main fragment; cached per language for anonymous readers of public petitions."""
-    if request.user.is_authenticated or not petition.is_public:
+    """The page's main fragment; cached per language for anonymous readers of public petitions.
+
+    A visitor who has just confirmed their signature sees a fresh rendering once (a session
+    flag, so that a query string cannot be used to bypass the cache).
+    """
+    fresh = FRESH_KEY in request.session and request.session.pop(FRESH_KEY) == petition.pk
+    if fresh or request.user.is_authenticated or not petition.is_public:
         return render_to_string("petitions/includes/body.html", _body_context(petition), request=None)
     key = f"petitions:page:{petition.pk}:{translation.get_language()}"
     html = cache.get(key)
@@ -112,6 +120,7 @@ def _render_body(request: HttpRequest, petition: Petition) -> str:
 
 
 @require_GET
+@pagecache.anonymous_page_cache
 def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _get_petition(request, slug)
     user = request.user
@@ -214,7 +223,10 @@ def post_update(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    petition = _get_petition(request, slug)
+    # The hot path under load: a light lookup (see queries.petition_for_signing).
+    petition = queries.petition_for_signing(slug)
+    if not queries.visible_to(request.user, petition):
+        raise Http404
     user = request.user
     if not petition.accepts_signatures:
         return render(request, "petitions/sign_closed.html", {"petition": petition})
@@ -274,6 +286,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         if signature is None:
             return render(request, "petitions/token_invalid.html", status=404)
         messages.success(request, _("Merci, votre signature est confirmée."))
+        request.session[FRESH_KEY] = signature.petition_id
         return redirect(signature.petition.get_absolute_url())
     return render(request, "petitions/confirm.html", {"token": token})
 

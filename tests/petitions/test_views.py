@@ -229,3 +229,18 @@ def test_api_and_opendata(client, open_petition, pending_petition):
 def test_token_pages(client):
     assert client.post("/petitions/confirmer/" + "x" * 43 + "/").status_code == 404
     assert client.post("/petitions/retirer/" + "x" * 43 + "/").status_code == 404
+
+
+def test_confirming_visitor_sees_fresh_count_others_cached(client, open_petition):
+    from django.test import Client
+
+    other = Client()
+    assert b"<strong>0</strong>" in other.get(open_petition.get_absolute_url()).content
+    client.post(f"/petitions/{open_petition.slug}/signer/", SIGN)
+    token = CONFIRM_RE.search(mail.outbox[-1].body).group(1)
+    response = client.post(f"/petitions/confirmer/{token}/", follow=True)
+    assert b"<strong>1</strong>" in response.content
+    # Another anonymous reader gets the cached fragment (at most 30 s stale).
+    assert b"<strong>0</strong>" in other.get(open_petition.get_absolute_url()).content
+    # A query string does not bypass the cache.
+    assert b"<strong>0</strong>" in other.get(open_petition.get_absolute_url() + "?x=1").content
