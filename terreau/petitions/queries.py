@@ -97,7 +97,7 @@ def counts_by_departement(petition_id: int, *, refresh: bool = False) -> list[tu
         rows = list(
             Signature.objects.filter(petition_id=petition_id, counted=True)
             .values_list("departement_id")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("*"))  # COUNT(*): an index-only scan (COUNT(id) reads every row)
             .order_by("-n", "departement_id")
         )
         cache.set(key, rows, DEPTS_TTL)
