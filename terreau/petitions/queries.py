@@ -14,7 +14,7 @@ from terreau.petitions.models import PUBLIC_STATUSES, Petition, PetitionStatus, 
 from terreau.territories.models import Departement
 
 MAX_QUERY_LENGTH = 100
-COUNT_TTL = 30  # seconds: the count anonymous readers see is at most this stale (plus max-age)
+COUNT_TTL = 10  # seconds; with the page fragment (20 s) and max-age (20 s): at most 50 s stale
 DEPTS_TTL = 300
 STATUS_FILTERS = ("open", "closed", "answered", "escalated")
 ORDERS = {"recent": ("-published_at", "-pk"), "signatures": ("-signature_count", "-pk")}

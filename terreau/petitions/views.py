@@ -38,7 +38,7 @@ from terreau.petitions.models import Petition, Signature
 from terreau.territories.forms import picker_redisplay, picker_search_requested
 
 PAGE_SIZE = 20
-PAGE_TTL = 30
+PAGE_TTL = 20
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -152,7 +152,7 @@ def petition_count(request: HttpRequest, slug: str) -> JsonResponse:
     if petition is None or not petition.is_public:
         raise Http404
     response = JsonResponse({"slug": petition.slug, "signatures": queries.signature_count(petition.pk)})
-    patch_cache_control(response, public=True, max_age=queries.COUNT_TTL)
+    patch_cache_control(response, public=True, max_age=30)
     return response
 
 

@@ -42,7 +42,7 @@ def test_detail_for_anonymous_is_cacheable_and_escaped(client, citizen, institut
     response = client.get(petition.get_absolute_url())
     assert response.status_code == 200
     assert b"<svg onload" not in response.content and b"&lt;svg onload=alert(1)&gt;" in response.content
-    assert "max-age=30" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert "max-age=20" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert b"<progress" in response.content and b'style="' not in response.content
 
 
