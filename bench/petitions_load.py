@@ -396,7 +396,7 @@ class Signer:
             t.join(30)
 
 
-def check_acknowledged(petition_id: int, acked: list[str]) -> dict:
+def check_acknowledged(petition_id: int, acked: list[str], prefix: str) -> dict:
     from django.db import close_old_connections, connection
 
     close_old_connections()
@@ -404,8 +404,8 @@ def check_acknowledged(petition_id: int, acked: list[str]) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT email_normalized, count(*) FROM petitions_signature WHERE petition_id = %s "
-            "GROUP BY email_normalized",
-            [petition_id],
+            "AND email_normalized LIKE %s GROUP BY email_normalized",
+            [petition_id, prefix + "-%"],
         )
         stored = dict(cursor.fetchall())
     missing = [e for e in acked if e not in stored]
@@ -413,14 +413,15 @@ def check_acknowledged(petition_id: int, acked: list[str]) -> dict:
     return {
         "acknowledged": len(acked),
         "acknowledged_distinct": len(set(acked)),
-        "stored": len(stored),
+        "stored_this_run": len(stored),
         "missing": len(missing),
         "duplicates": len(twice),
     }
 
 
 def fault_run(slug: str, petition_id: int, kind: str, server: Server, duration: float) -> dict:
-    signer = Signer(slug, f"{kind}-{secrets.token_hex(3)}")
+    prefix = f"{kind}-{secrets.token_hex(3)}"
+    signer = Signer(slug, prefix)
     signer.start()
     time.sleep(duration / 3)
     fault_at = time.monotonic()
@@ -444,7 +445,7 @@ def fault_run(slug: str, petition_id: int, kind: str, server: Server, duration: 
     kinds: dict[str, int] = {}
     for _t, what in signer.failures:
         kinds[what] = kinds.get(what, 0) + 1
-    result = check_acknowledged(petition_id, signer.acked)
+    result = check_acknowledged(petition_id, signer.acked, prefix)
     result.update(
         {
             "failed_requests": len(signer.failures),
