@@ -231,6 +231,52 @@ def request(
             conn.close()
 
 
+# --- CPU accounting (independent of what else the machine runs) --------------------------
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(server: Server) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far by the gunicorn workers and the bench cluster's backends."""
+    postmaster = int(Path(f"/var/lib/postgresql/{PG_VERSION}/{PG_CLUSTER}/postmaster.pid").read_text().split()[0])
+    backends = [int(p) for p in sh("pgrep", "-P", str(postmaster), check=False).stdout.split()]
+    return {
+        "web": {pid: _cpu_of(pid) for pid in server.worker_pids()},
+        "db": {pid: _cpu_of(pid) for pid in [postmaster, *backends]},
+    }
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    return {
+        group: sum(max(0.0, cpu - before[group].get(pid, 0.0)) for pid, cpu in after[group].items()) for group in after
+    }
+
+
+def measured(server: Server, run) -> tuple[dict, dict[str, float]]:
+    """Run `run()` (a wrk call) and return its result with the CPU ms per request it cost."""
+    before = cpu_snapshot(server)
+    result = run()
+    used = cpu_used(before, cpu_snapshot(server))
+    good = result.get("redirects", result.get("ok", 0)) or 1
+    per_request = {f"{group}_cpu_ms": seconds * 1000 / good for group, seconds in used.items()}
+    result.update(per_request)
+    return result, per_request
+
+
+def fmt_cpu(result: dict) -> str:
+    web, db = result.get("web_cpu_ms", 0.0), result.get("db_cpu_ms", 0.0)
+    return (
+        f"CPU per request: web {web:.1f} ms + PostgreSQL {db:.1f} ms = {web + db:.1f} ms "
+        f"-> {2000 / (web + db):.0f}/s if 2 cores did only this"
+    )
+
+
 # --- wrk ----------------------------------------------------------------------------------
 
 
@@ -460,7 +506,7 @@ def fault_run(slug: str, petition_id: int, kind: str, server: Server, duration: 
 # --- Stages -------------------------------------------------------------------------------
 
 
-def stage_sign(slug: str, petition_id: int, args) -> dict:
+def stage_sign(slug: str, petition_id: int, args, server: Server) -> dict:
     from terreau.petitions.models import Signature
 
     prefix = secrets.token_hex(3)
@@ -476,24 +522,32 @@ def stage_sign(slug: str, petition_id: int, args) -> dict:
         )
     log(f"load average before the runs: {os.getloadavg()[0]:.1f}")
     log(f"baseline insert view, {args.connections} connections, {args.duration} s")
-    base = wrk(
-        "petitions_post.lua",
-        "/bench/baseline/",
-        ["baseline", "/bench/baseline/", "b" + prefix, CSRF, ORIGIN],
-        duration=args.duration,
-        connections=args.connections,
+    base, _cpu = measured(
+        server,
+        lambda: wrk(
+            "petitions_post.lua",
+            "/bench/baseline/",
+            ["baseline", "/bench/baseline/", "b" + prefix, CSRF, ORIGIN],
+            duration=args.duration,
+            connections=args.connections,
+        ),
     )
     log("  " + fmt(base, "redirects"))
+    log("  " + fmt_cpu(base))
     before = Signature.objects.filter(petition_id=petition_id).count()
     log(f"signing endpoint, {args.connections} connections, {args.duration} s")
-    sign = wrk(
-        "petitions_post.lua",
-        f"/petitions/{slug}/signer/",
-        ["sign", f"/petitions/{slug}/signer/", "s" + prefix, CSRF, ORIGIN],
-        duration=args.duration,
-        connections=args.connections,
+    sign, _cpu = measured(
+        server,
+        lambda: wrk(
+            "petitions_post.lua",
+            f"/petitions/{slug}/signer/",
+            ["sign", f"/petitions/{slug}/signer/", "s" + prefix, CSRF, ORIGIN],
+            duration=args.duration,
+            connections=args.connections,
+        ),
     )
     log("  " + fmt(sign, "redirects"))
+    log("  " + fmt_cpu(sign))
     stored = Signature.objects.filter(petition_id=petition_id).count() - before
     suspicious = Signature.objects.filter(petition_id=petition_id, suspicious=True).count()
     base_ok = base["redirects"] / (base["duration_us"] / 1e6)
@@ -512,14 +566,19 @@ def stage_sign(slug: str, petition_id: int, args) -> dict:
     token_file = Path(args.tmp) / "tokens.txt"
     token_file.write_text("\n".join(tokens) + "\n")
     log(f"confirmation endpoint (POST), {args.connections} connections, up to {args.duration} s")
-    confirm = wrk(
-        "petitions_confirm.lua",
-        "/petitions/confirmer/x/",
-        [str(token_file), CSRF, ORIGIN],
-        duration=args.duration,
-        connections=args.connections,
+    confirm, _cpu = measured(
+        server,
+        lambda: wrk(
+            "petitions_confirm.lua",
+            "/petitions/confirmer/x/",
+            [str(token_file), CSRF, ORIGIN],
+            duration=args.duration,
+            connections=args.connections,
+        ),
     )
     log("  " + fmt(confirm, "redirects"))
+    log("  " + fmt_cpu(confirm))
+    time.sleep(1)  # requests still in flight when wrk stopped
     confirmed = Signature.objects.filter(petition_id=petition_id, confirmed_at__isnull=False).count()
     counted = Signature.objects.filter(petition_id=petition_id, counted=True).count()
     from terreau.petitions import services
@@ -535,7 +594,7 @@ def displayed_count(html: str) -> int | None:
     return int(re.sub(r"\D", "", match.group(1)) or 0) if match else None
 
 
-def stage_read(slug: str, petition_id: int, args) -> dict:
+def stage_read(slug: str, petition_id: int, args, server: Server) -> dict:
     """Read storm with a writer confirming a signature a second and a staleness poller."""
     from django.utils import timezone
 
@@ -585,11 +644,15 @@ def stage_read(slug: str, petition_id: int, args) -> dict:
     for t in helpers:
         t.start()
     log(f"read storm, {args.read_connections} connections, {args.duration} s")
-    result = wrk("petitions_get.lua", path, [], duration=args.duration, connections=args.read_connections)
+    result, _cpu = measured(
+        server,
+        lambda: wrk("petitions_get.lua", path, [], duration=args.duration, connections=args.read_connections),
+    )
     stop.set()
     for t in helpers:
         t.join(15)
     log("  " + fmt(result, "ok"))
+    log("  " + fmt_cpu(result))
     # Staleness: for each poll, how long ago the displayed count became out of date.
     lags = []
     for when, shown in seen:
@@ -663,9 +726,9 @@ def run_load(args) -> None:
         server.warm([f"/petitions/{slug}/", f"/petitions/{slug}/signer/"])
         stages = args.stages.split(",")
         if "sign" in stages:
-            results["sign"] = stage_sign(slug, petition.pk, args)
+            results["sign"] = stage_sign(slug, petition.pk, args, server)
         if "read" in stages:
-            results["read"] = stage_read(slug, petition.pk, args)
+            results["read"] = stage_read(slug, petition.pk, args, server)
         if "dup" in stages:
             results["dup"] = stage_dup(slug, petition.pk)
         if "kill" in stages:
