@@ -13,6 +13,7 @@ urlpatterns = [
     path("retirer/<str:token>/", views.withdraw_token, name="withdraw_token"),
     path("<slug:slug>/", views.petition_detail, name="detail"),
     path("<slug:slug>/compte.json", views.petition_count, name="count"),
+    path("<slug:slug>/carte.svg", views.petition_map, name="map"),
     path("<slug:slug>/signer/", views.sign, name="sign"),
     path("<slug:slug>/signer/merci/", views.thanks, name="thanks"),
     path("<slug:slug>/retirer/", views.withdraw, name="withdraw"),

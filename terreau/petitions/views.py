@@ -157,6 +157,25 @@ def petition_count(request: HttpRequest, slug: str) -> JsonResponse:
 
 
 @require_GET
+def petition_map(request: HttpRequest, slug: str) -> HttpResponse:
+    """The SVG map of counted signatures by département (metropolitan France), cached 5 min."""
+    from terreau.petitions import svgmap
+
+    petition = queries.petition_for_page(slug)
+    if petition is None or not petition.is_public:
+        raise Http404
+    key = f"petitions:map:{petition.pk}"
+    svg = cache.get(key)
+    if svg is None:
+        counts = {d.pk: n for d, n in queries.counts_by_departement(petition.pk) if d is not None}
+        svg = svgmap.render(counts, _("Signatures par département : %(title)s") % {"title": petition.title})
+        cache.set(key, svg, queries.DEPTS_TTL)
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=queries.DEPTS_TTL)
+    return response
+
+
+@require_GET
 def similar(request: HttpRequest) -> HttpResponse:
     title = (request.GET.get("title") or "")[:200]
     return render(request, "petitions/includes/similar.html", {"similar": queries.similar_petitions(title)})

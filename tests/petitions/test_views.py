@@ -244,3 +244,13 @@ def test_confirming_visitor_sees_fresh_count_others_cached(client, open_petition
     assert b"<strong>0</strong>" in other.get(open_petition.get_absolute_url()).content
     # A query string does not bypass the cache.
     assert b"<strong>0</strong>" in other.get(open_petition.get_absolute_url() + "?x=1").content
+
+
+def test_departement_map_svg(client, open_petition, pending_petition):
+    sign_and_confirm(open_petition, "a@example.org", postcode="69001")
+    response = client.get(f"/petitions/{open_petition.slug}/carte.svg")
+    assert response.status_code == 200 and response["Content-Type"].startswith("image/svg+xml")
+    svg = response.content.decode()
+    assert "Rhône (69) : 1" in svg and "Ain (01) : 0" in svg and "style=" not in svg and "<script" not in svg
+    assert "public" in response["Cache-Control"]
+    assert client.get(f"/petitions/{pending_petition.slug}/carte.svg").status_code == 404

@@ -261,7 +261,7 @@ READ_ONLY = {
     "opendata:feed_process", "opendata:csv", "opendata:schema", "opendata:json", "opendata:geojson",
     "oidc:callback", "oidc:logout_return",
     "petitions:list", "petitions:detail", "petitions:similar", "petitions:queue", "petitions:feed",
-    "petitions:count", "petitions:thanks", "petitions:export",
+    "petitions:count", "petitions:thanks", "petitions:export", "petitions:map",
 }  # fmt: skip
 ALLAUTH_FLOWS = {
     "oidc:login", "account_login", "account_inactive", "account_signup", "account_reauthenticate",
