@@ -61,6 +61,7 @@ def register_all() -> None:
         "petition.answered": _("Réponse à une pétition publiée"),
         "petition.escalated": _("Pétition transformée en démarche"),
         "petition.invalidated": _("Signatures de pétition invalidées"),
+        "petition.flags_cleared": _("Signalements de signatures levés"),
     }.items():
         register_kind(kind, label)
     if personal_data not in PERSONAL_DATA_EXPORTERS:

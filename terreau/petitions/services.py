@@ -10,7 +10,7 @@ import datetime
 import hashlib
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -789,6 +789,34 @@ def invalidate_signatures(
         )
     invalidate_page_cache(petition.pk)
     return invalidation
+
+
+def clear_flags(actor, petition: Petition, criteria: InvalidationFilter, reason: str) -> int:
+    """Staff judged these flagged signatures genuine: they count again (audit-logged)."""
+    require(can_moderate(actor, petition))
+    reason = _clean_text(reason, "reason", 500)
+    with transaction.atomic():
+        ids = list(
+            filtered_signatures(petition, replace(criteria, flagged_only=True))
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        total = counted = 0
+        for start in range(0, len(ids), 5000):
+            chunk = Signature.objects.filter(pk__in=ids[start : start + 5000], suspicious=True)
+            counted += chunk.filter(confirmed_at__isnull=False, invalidated_at__isnull=True).update(
+                suspicious=False, flags=[], counted=True
+            )
+            total += chunk.update(suspicious=False, flags=[])
+        _shard_add(petition.pk, counted)
+        record_event(
+            "petition.flags_cleared",
+            actor=actor,
+            target=petition,
+            data={"count": counted + total, "criteria": criteria.as_data(), "reason": reason},
+        )
+    invalidate_page_cache(petition.pk)
+    return counted + total
 
 
 # --- Retention ----------------------------------------------------------------------------

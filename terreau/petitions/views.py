@@ -487,6 +487,24 @@ def _staff_action(request: HttpRequest, petition: Petition, action: str, forms: 
             )
             messages.success(request, _("%(n)s signature(s) invalidée(s).") % {"n": invalidation.count})
             return True
+    elif action == "clear":
+        form = forms["invalidate"] = InvalidateForm(request.POST, prefix="invalidate")
+        if form.is_valid():
+            data = form.cleaned_data
+            n = services.clear_flags(
+                user,
+                petition,
+                services.InvalidationFilter(
+                    ip_prefix=data["ip_prefix"].strip(),
+                    domain=data["domain"].strip(),
+                    since=data["since"],
+                    until=data["until"],
+                    flagged_only=True,
+                ),
+                data["reason"],
+            )
+            messages.success(request, _("%(n)s signature(s) de nouveau comptée(s).") % {"n": n})
+            return True
     else:
         messages.error(request, _("Action inconnue."))
     return False

@@ -442,3 +442,15 @@ def test_concurrent_confirmations_count_exactly(citizen, institution, petition_t
         t.join()
     assert services.exact_count(petition.pk) == 20
     assert services.reconcile_counts(petition.pk) == {"shards": 20, "exact": 20}
+
+
+def test_clear_flags_counts_again(open_petition, moderator):
+    sign_and_confirm(open_petition, "a@example.org")
+    sign_and_confirm(open_petition, "b@other.example")
+    ids = list(Signature.objects.values_list("pk", flat=True))
+    services.flag_signatures(open_petition.pk, ids, "cluster_burst")
+    assert count(open_petition) == 0
+    n = services.clear_flags(moderator, open_petition, services.InvalidationFilter(domain="example.org"), "Presse")
+    assert n == 1 and count(open_petition) == 1
+    assert AuditEvent.objects.filter(kind="petition.flags_cleared").exists()
+    assert services.reconcile_counts(open_petition.pk) == {"shards": 1, "exact": 1}

@@ -254,3 +254,18 @@ def test_departement_map_svg(client, open_petition, pending_petition):
     assert "Rhône (69) : 1" in svg and "Ain (01) : 0" in svg and "style=" not in svg and "<script" not in svg
     assert "public" in response["Cache-Control"]
     assert client.get(f"/petitions/{pending_petition.slug}/carte.svg").status_code == 404
+
+
+def test_clear_flags_through_page(client, open_petition, moderator):
+    sign_and_confirm(open_petition, "a@example.org")
+    services.flag_signatures(open_petition.pk, list(Signature.objects.values_list("pk", flat=True)), "cluster_burst")
+    login_with_mfa(client, moderator)
+    page = client.get(f"/petitions/{open_petition.slug}/gestion/").content.decode()
+    assert "cluster_burst" in page
+    response = client.post(
+        f"/petitions/{open_petition.slug}/gestion/",
+        {"action": "clear", "invalidate-domain": "example.org", "invalidate-reason": "Article de presse"},
+        follow=True,
+    )
+    assert "1 signature(s) de nouveau comptée(s)" in response.content.decode()
+    assert services.exact_count(open_petition.pk) == 1
