@@ -58,7 +58,7 @@ class PetitionStatus(models.TextChoices):
     PENDING = "pending", _("En attente de modération")
     REFUSED = "refused", _("Refusée")
     OPEN = "open", _("Ouverte")
-    CLOSED = "closed", _("Close")
+    CLOSED = "closed", _("Collecte close")
     ANSWERED = "answered", _("Réponse reçue")
     ESCALATED = "escalated", _("Consultation ouverte")
 
