@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from terreau.petitions import queries
@@ -67,6 +68,15 @@ class PetitionForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # htmx: similar petitions follow the typing (the "Chercher" button does it without JS).
+        self.fields["title"].widget.attrs.update(
+            {
+                "hx-get": reverse("petitions:similar"),
+                "hx-trigger": "input changed delay:600ms",
+                "hx-target": "#similar-petitions",
+                "hx-swap": "outerHTML",
+            }
+        )
         self.fields["petition_type"].label_from_instance = lambda t: (
             f"{t.institution.name} — {t.name} ({t.answer_threshold} / {t.escalation_threshold})"
         )

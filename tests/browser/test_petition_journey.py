@@ -157,3 +157,19 @@ def test_threshold_answer_due_tracker_and_escalation(visitor_factory, citizen, i
     assert Petition.objects.get().status == "escalated"
     staff.goto(petition.get_absolute_url())
     assert "Où cette pétition a mené" in staff.page.content()
+
+
+@JS
+def test_similar_petitions_shown_while_drafting(visitor_factory, citizen, institution, petition_type, javascript):
+    moderator = member(institution, "moderator")
+    existing = open_petition(citizen, institution, petition_type, moderator)
+    author = make_user("autre@example.org", name="Autre")
+    v = visitor_factory(javascript=javascript)
+    log_in(v, author.email)
+    v.goto("/petitions/nouvelle/")
+    v.page.get_by_label("Titre").fill("Moins d'éclairage public dans les rues")
+    if not javascript:
+        v.page.get_by_role("button", name="Chercher des pétitions proches").click()
+    v.page.get_by_role("link", name=existing.title).wait_for()
+    v.check()
+    assert not Petition.objects.filter(author=author).exists()
