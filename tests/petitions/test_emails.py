@@ -30,6 +30,7 @@ from terreau.petitions.emails import email_domain, is_disposable, is_webmail, no
         # Decomposed "é" (e + combining acute) is the same mailbox as the composed one.
         ("E\u0301lodie@exemple.fr", "élodie@exemple.fr"),
         ("o'brien@example.ie", "o'brien@example.ie"),
+        ("marie@exemple.fr\n", "marie@exemple.fr"),
     ],
 )
 def test_normalize_email(raw, expected):
@@ -65,13 +66,9 @@ def test_normalize_email(raw, expected):
         "x" * 65 + "@example.fr",
         "marie@" + "a" * 64 + ".fr",
         "marie@" + ".".join(["abcdefghij"] * 30) + ".fr",
-        "marie@exemple.fr\n",
     ],
 )
 def test_invalid_addresses_raise_a_french_message(raw):
-    if raw.endswith("\n"):  # surrounding whitespace is stripped: this one is valid
-        assert normalize_email(raw) == "marie@exemple.fr"
-        return
     with pytest.raises(ValueError, match="Adresse électronique invalide"):
         normalize_email(raw)
 
