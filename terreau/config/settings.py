@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "terreau.opendata",
     "terreau.pages",
     "terreau.consultations",
+    "terreau.petitions",
 ]
 
 MIDDLEWARE = [
@@ -284,3 +285,16 @@ LOGGING = {
 
 # --- Terreau --------------------------------------------------------------------------
 TERREAU_DEMO_PASSWORD = "terreau-demo-2026"  # noqa: S105 - demo accounts only, refused in production  # noqa: S105 - demo accounts only, refused in production
+
+# Petition fraud rules (terreau/petitions/fraud.py; keys missing here use its DEFAULTS).
+# Signatures over these limits are kept but marked and left out of the count.
+TERREAU_PETITION_FRAUD = {
+    "window": env.int("TERREAU_PETITION_FRAUD_WINDOW", default=3600),  # seconds
+    "ip_limit": env.int("TERREAU_PETITION_FRAUD_IP_LIMIT", default=10),  # per IP, per petition
+    "range_limit": 50,  # per /24 or /48, per petition, and > range_share of the window
+    "range_share": 0.2,
+    "domain_limit": 100,  # per non-webmail domain, per petition, and > domain_share
+    "domain_share": 0.2,
+    "country_limit": 100,  # per country outside home_countries, and > country_share
+    "country_share": 0.3,
+}

@@ -17,6 +17,7 @@ urlpatterns = [
     path("espace/", include("terreau.processes.backoffice_urls")),
     path("espace/modules/", include("terreau.pages.urls")),
     path("", include("terreau.consultations.urls")),
+    path("petitions/", include("terreau.petitions.urls")),
     path("", include("terreau.processes.urls")),
     path("api/", include("terreau.api.urls")),
     path("discussions/", include("terreau.discussions.urls")),

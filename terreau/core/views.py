@@ -8,7 +8,7 @@ from terreau.processes.forms import ProcessSearchForm
 
 
 def home(request):
-    late, due = queries.answers_pending()
+    late, due, _published = queries.answer_tracker(published_limit=0)
     return render(
         request,
         "core/home.html",

@@ -12,7 +12,7 @@ import datetime
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -38,20 +38,32 @@ def core_datasets() -> list[Dataset]:
     return [*PROCESS_DATASETS, *DISCUSSION_DATASETS, *TERRITORY_DATASETS]
 
 
+# Apps that are not process modules (petitions) register dataset factories here from their
+# AppConfig.ready(): register_dataset("petitions", petitions_dataset).
+APP_DATASETS: dict[str, Callable[[], Dataset]] = {}
+
+
+def register_dataset(source: str, factory: Callable[[], Dataset]) -> None:
+    APP_DATASETS[f"{source}:{getattr(factory, '__name__', id(factory))}"] = factory
+
+
 def all_datasets() -> list[Dataset]:
-    """Core datasets, then each module's (from its manifest's `exports`), names unique."""
+    """Core datasets, then each module's (from its manifest's `exports`), then the apps'
+    registered with register_dataset(); names unique."""
     from terreau.processes.modules import registry
 
     datasets = core_datasets()
     names = {d.name for d in datasets}
-    for manifest in registry.all():
-        for key, factory in manifest.exports.items():
+    sources = [(m.name, m.exports.items()) for m in registry.all()]
+    sources += [(key.split(":", 1)[0], [(key, factory)]) for key, factory in APP_DATASETS.items()]
+    for source_name, exports in sources:
+        for key, factory in exports:
             dataset = factory()
             if not isinstance(dataset, Dataset) or not NAME_PATTERN.match(dataset.name) or dataset.name in names:
-                logger.warning("Module %s: export %r ignored (not a Dataset, bad or taken name)", manifest.name, key)
+                logger.warning("Module %s: export %r ignored (not a Dataset, bad or taken name)", source_name, key)
                 continue
             if dataset.source == "terreau":
-                dataset = replace(dataset, source=manifest.name)
+                dataset = replace(dataset, source=source_name)
             datasets.append(dataset)
             names.add(dataset.name)
     return datasets

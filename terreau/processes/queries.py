@@ -85,6 +85,74 @@ class AnswerStatus:
     def days_late(self) -> int:
         return -self.days if self.answered_on is None else self.days
 
+    # The same interface as TrackedAnswer, for the tracker's templates.
+    @property
+    def title(self) -> str:
+        return self.process.title
+
+    @property
+    def url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("processes:detail", args=[self.process.slug])
+
+    @property
+    def institution(self) -> Institution:
+        return self.process.institution
+
+
+# --- Answers due contributed by feature apps (petitions...) -----------------------------
+#
+# The tracker also shows answers that are not tied to a process's contract. A feature app
+# registers a provider from its AppConfig.ready():
+#
+#     from terreau.processes.queries import register_answer_provider
+#     register_answer_provider(my_queries.tracked_answers)
+#
+# A provider takes `today` and returns TrackedAnswer objects: every answer it tracks, due,
+# late or published. Shared apps never import the feature app.
+
+
+@dataclass(frozen=True)
+class TrackedAnswer:
+    title: str
+    url: str
+    institution: Institution
+    kind: str  # what is answered, e.g. "petition"
+    due: datetime.date
+    answered_on: datetime.date | None
+    days: int  # as AnswerStatus.days
+
+    state = AnswerStatus.state
+    days_late = AnswerStatus.days_late
+
+
+ANSWER_PROVIDERS: list = []
+
+
+def register_answer_provider(provider) -> None:
+    if provider not in ANSWER_PROVIDERS:
+        ANSWER_PROVIDERS.append(provider)
+
+
+def contributed_answers(today: datetime.date | None = None) -> list[TrackedAnswer]:
+    today = today or timezone.localdate()
+    return [item for provider in ANSWER_PROVIDERS for item in provider(today)]
+
+
+def answer_tracker(today: datetime.date | None = None, published_limit: int = 20):
+    """(late, due, published) for the tracker page and the home page: processes and the
+    answers contributed by feature apps, merged and ordered like answers_pending()."""
+    today = today or timezone.localdate()
+    late, due = answers_pending(today)
+    published = answers_published(published_limit)
+    extra = contributed_answers(today)
+    late = sorted([*late, *(a for a in extra if a.state == "late")], key=lambda a: a.due)
+    due = sorted([*due, *(a for a in extra if a.state == "due")], key=lambda a: a.due)
+    done = [a for a in extra if a.answered_on is not None]
+    published = sorted([*published, *done], key=lambda a: a.answered_on, reverse=True)[:published_limit]
+    return late, due, published
+
 
 def answer_status(process: Process, today: datetime.date | None = None) -> AnswerStatus | None:
     contract = getattr(process, "contract", None)
@@ -140,12 +208,16 @@ def answer_record() -> dict[str, int]:
         (timezone.localdate(a.published_at) <= a.process.contract.answer_due)
         for a in InstitutionAnswer.objects.filter(process__in=tracked).select_related("process__contract")
     ]
-    return {
+    record = {
         "on_time": sum(answered),
         "answered_late": len(answered) - sum(answered),
         "late": tracked.filter(answer__isnull=True, contract__answer_due__lt=today).count(),
         "due": tracked.filter(answer__isnull=True, contract__answer_due__gte=today).count(),
     }
+    for item in contributed_answers(today):
+        key = {"answered_on_time": "on_time"}.get(item.state, item.state)
+        record[key] += 1
+    return record
 
 
 def institutions_with_counts() -> QuerySet[Institution]:

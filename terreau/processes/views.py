@@ -49,11 +49,11 @@ def process_detail(request, slug):
 
 
 def answers(request):
-    late, due = queries.answers_pending()
+    late, due, published = queries.answer_tracker()
     return render(
         request,
         "processes/answers.html",
-        {"late": late, "due": due, "published": queries.answers_published(), "record": queries.answer_record()},
+        {"late": late, "due": due, "published": published, "record": queries.answer_record()},
     )
 
 

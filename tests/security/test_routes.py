@@ -18,7 +18,8 @@ from .conftest import all_routes
 pytestmark = pytest.mark.django_db
 
 APP_LABELS = {
-    "accounts", "account", "mfa", "processes", "pages", "discussions", "moderation", "audit", "consultations",
+    "accounts", "account", "mfa", "processes", "pages", "discussions", "moderation", "audit",
+    "consultations", "petitions",
 }  # fmt: skip
 
 
@@ -69,6 +70,49 @@ def _cs_url(suffix):
     return lambda w: (
         f"/consultations/{_cs(w)['pk']}/" + suffix.format(art=_cs(w)["art"].pk, c=_cs(w)["c"].pk, dup=_cs(w)["dup"].pk)
     )
+
+
+def _petition(w, status: str = "open"):
+    """A petition of the world's institution, created on first use (moderated, if open)."""
+    from terreau.petitions import services as petitions
+
+    key = f"_petition_{status}"
+    if not hasattr(w, key):
+        petition = petitions.draft_petition(
+            w.author, title=f"Pétition {status}", demand="Demande", institution=w.institution
+        )
+        if status == "open":
+            petitions.publish_petition(w.admin, petition)
+            petition.refresh_from_db()
+        setattr(w, key, petition)
+    return getattr(w, key)
+
+
+def _petition_signed(w):
+    from terreau.petitions import services as petitions
+
+    petition = _petition(w)
+    petitions.sign_as_user(w.reporter, petition)
+    return f"/petitions/{petition.slug}/retirer/"
+
+
+def _signature_token(w, field: str) -> str:
+    from terreau.petitions import services as petitions
+    from terreau.petitions.models import Signature
+
+    petition = _petition(w)
+    token, digest = petitions.new_token()
+    Signature.objects.create(
+        petition=petition,
+        name="N",
+        email=f"{field}@example.org",
+        email_normalized=f"{field}@example.org",
+        email_domain="example.org",
+        abroad=True,
+        confirm_expires_at=timezone.now() + datetime.timedelta(hours=1),
+        **{field: digest},
+    )
+    return token
 
 
 # name -> (who, url, data). Who: attribute of the world, or "platform" for the platform admin.
@@ -234,6 +278,33 @@ POST_ACTIONS = {
         lambda w: f"/espace/consultations/{_cs(w)['pk']}/hors-ligne/",
         lambda w: {"action": "votes", "section": _cs(w)["art"].pk, "agree": 3, "source": "Réunion"},
     ),
+    "petitions:new": (
+        "reporter",
+        lambda w: "/petitions/nouvelle/",
+        lambda w: {"title": "T", "demand": "D", "institution": w.institution.pk, "scope_level": "national"},
+    ),
+    "petitions:sign": (
+        None,
+        lambda w: f"/petitions/{_petition(w).slug}/signer/",
+        lambda w: {"name": "N", "email": "n@example.org", "abroad": "on"},
+    ),
+    "petitions:withdraw": ("reporter", _petition_signed, lambda w: {}),
+    "petitions:update": ("author", lambda w: f"/petitions/{_petition(w).slug}/nouvelles/", lambda w: {"body": "B"}),
+    "petitions:manage": (
+        "moderator",
+        lambda w: f"/petitions/{_petition(w, 'pending').slug}/gestion/",
+        lambda w: {"action": "publish"},
+    ),
+    "petitions:confirm": (
+        None,
+        lambda w: f"/petitions/confirmer/{_signature_token(w, 'confirm_token_hash')}/",
+        lambda w: {},
+    ),
+    "petitions:withdraw_token": (
+        None,
+        lambda w: f"/petitions/retirer/{_signature_token(w, 'withdraw_token_hash')}/",
+        lambda w: {},
+    ),
     "set_language": (None, lambda w: "/i18n/setlang/", lambda w: {"language": "en", "next": "/"}),
     "oidc:logout": ("reporter", lambda w: "/compte/oidc/deconnexion/", lambda w: {}),
     "account_logout": ("reporter", lambda w: "/compte/logout/", lambda w: {}),
@@ -262,6 +333,8 @@ READ_ONLY = {
     "oidc:callback", "oidc:logout_return",
     "consultations:text", "consultations:contributions", "consultations:answers", "consultations:version",
     "consultations:section", "consultations:contribution",
+    "petitions:list", "petitions:detail", "petitions:similar", "petitions:queue", "petitions:feed",
+    "petitions:count", "petitions:thanks", "petitions:export", "petitions:map",
 }  # fmt: skip
 ALLAUTH_FLOWS = {
     "oidc:login", "account_login", "account_inactive", "account_signup", "account_reauthenticate",

@@ -1,0 +1,326 @@
+"""Fraud rules for petition signatures (see docs/petitions.md, "Fraud rules").
+
+Two halves, as in the UK petitions service:
+
+- `assess_signature()` runs after each submission. It counts the signature in cache
+  counters (per IP, per IP range, per email domain, per country, per petition) and returns
+  the reason codes that make it suspicious. The caller keeps the signature but marks it and
+  leaves it out of the count; the signer is told nothing. Counters are atomic cache
+  `incr`/`add` calls, so they hold across web workers with Redis and per process with the
+  local-memory cache.
+- `find_clusters()` is a pure function over one petition's signatures, for the periodic
+  job: IP ranges, non-webmail domains or countries holding an unusual share, and time
+  bursts far above the petition's own baseline rate.
+
+Thresholds come from ``settings.TERREAU_PETITION_FRAUD`` (any key missing falls back to
+`DEFAULTS`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+
+from .emails import is_disposable, is_webmail
+
+DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    # Sliding window for the per-submission counters, in seconds.
+    "window": 3600,
+    # One IP address: a household or a small office signs a few times; more is a script.
+    "ip_limit": 10,
+    # One /24 (IPv4) or /48 (IPv6): counted per petition; flagged above the limit *and* when
+    # the range holds more than `range_share` of the petition's signatures in the window
+    # (so a viral petition raises the bar by itself).
+    "range_limit": 50,
+    "range_share": 0.2,
+    # One non-webmail email domain (webmail domains are ignored for this rule).
+    "domain_limit": 100,
+    "domain_share": 0.2,
+    # One country outside `home_countries` (when the caller knows the country).
+    "country_limit": 100,
+    "country_share": 0.3,
+    "home_countries": ["FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC", "TF"],
+    # Periodic cluster detection (`find_clusters`).
+    "cluster_min_count": 50,
+    "cluster_range_share": 0.1,
+    "cluster_domain_share": 0.1,
+    "cluster_country_share": 0.3,
+    "burst_window": 600,
+    "burst_factor": 10.0,
+    "burst_min_count": 100,
+}
+
+REASONS = ("disposable", "ip_rate", "ip_range_rate", "domain_rate", "country_rate")
+
+
+def config() -> dict[str, Any]:
+    """The fraud settings in force: DEFAULTS overridden by settings.TERREAU_PETITION_FRAUD."""
+    return {**DEFAULTS, **getattr(settings, "TERREAU_PETITION_FRAUD", {})}
+
+
+def ip_range(ip: str) -> str:
+    """The network an address belongs to for the range rules: /24 for IPv4, /48 for IPv6.
+
+    IPv4-mapped IPv6 addresses count as IPv4; anything unparsable is "unknown".
+    """
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+# --- Per-submission counters ----------------------------------------------------------
+
+
+def _key(kind: str, petition_id: int, value: str, window: int) -> str:
+    digest = hashlib.sha256(value.encode()).hexdigest()[:24]
+    return f"pf:{kind}:{petition_id}:{digest}:{window}"
+
+
+def _bump(key: str, timeout: int) -> int:
+    try:
+        return cache.incr(key)
+    except ValueError:  # first hit in this window (or the key just expired)
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        return cache.incr(key)
+
+
+def _bump_all(current: list[str], previous: list[str], timeout: int) -> tuple[list[int], list[int]]:
+    """Increment every `current` key, read every `previous` one: atomic per key.
+
+    On Redis, one pipelined round trip (INCR + EXPIRE per key, one MGET) instead of ~9: this
+    runs on every signature. Other backends go through the portable cache API.
+    """
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        pipe = backend._cache.get_client(write=True).pipeline(transaction=False)
+        for key in current:
+            full = backend.make_and_validate_key(key)
+            pipe.incr(full)
+            pipe.expire(full, timeout)
+        pipe.mget([backend.make_and_validate_key(key) for key in previous])
+        replies = pipe.execute()
+        counts = [int(n) for n in replies[0:-1:2]]
+        return counts, [_as_int(v) for v in replies[-1]]
+    counts = [_bump(key, timeout) for key in current]
+    found = cache.get_many(previous)
+    return counts, [_as_int(found.get(key)) for key in previous]
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _counts(petition_id: int, keys: dict[str, str], period: int) -> dict[str, float]:
+    """Count one hit on each (kind → value) and return sliding-window estimates.
+
+    Two fixed windows: the current count plus the previous one weighted by how much of it
+    still overlaps the last `period` seconds (the approximation core.ratelimit uses).
+    """
+    now = time.time()
+    window = int(now // period)
+    overlap = 1 - (now - window * period) / period
+    kinds = list(keys)
+    current, previous = _bump_all(
+        [_key(kind, petition_id, keys[kind], window) for kind in kinds],
+        [_key(kind, petition_id, keys[kind], window - 1) for kind in kinds],
+        period * 2 + 1,
+    )
+    pairs = zip(kinds, current, previous, strict=True)
+    return {kind: now_count + before * overlap for kind, now_count, before in pairs}
+
+
+def assess_signature(*, petition_id: int, ip: str, email_domain: str, country: str | None = None) -> list[str]:
+    """Count this signature and return why it looks suspicious ([] when it does not).
+
+    Reason codes, in this order: "disposable" (throw-away mailbox provider), "ip_rate"
+    (too many signatures from this IP on this petition), "ip_range_rate" (same for its /24
+    or /48, when it is also a large share of the petition's recent signatures),
+    "domain_rate" (same for a non-webmail email domain), "country_rate" (same for a country
+    outside the home countries). Call it once per submitted signature: it counts.
+    """
+    cfg = config()
+    if not cfg["enabled"]:
+        return []
+    domain = email_domain.strip().lower()
+    network = ip_range(ip)
+    keys = {"petition": "all", "ip": ip.strip() or "unknown", "range": network}
+    if domain and not is_webmail(domain):
+        keys["domain"] = domain
+    home = {c.upper() for c in cfg["home_countries"]}
+    country = (country or "").strip().upper() or None
+    if country and country not in home:
+        keys["country"] = country
+    counts = _counts(petition_id, keys, int(cfg["window"]))
+    total = max(counts["petition"], 1.0)
+
+    def over(kind: str, limit: str, share: str | None = None) -> bool:
+        if kind not in counts or counts[kind] <= cfg[limit]:
+            return False
+        return share is None or counts[kind] > cfg[share] * total
+
+    reasons = []
+    if domain and is_disposable(domain):
+        reasons.append("disposable")
+    if keys["ip"] != "unknown" and over("ip", "ip_limit"):
+        reasons.append("ip_rate")
+    if network != "unknown" and over("range", "range_limit", "range_share"):
+        reasons.append("ip_range_rate")
+    if over("domain", "domain_limit", "domain_share"):
+        reasons.append("domain_rate")
+    if over("country", "country_limit", "country_share"):
+        reasons.append("country_rate")
+    return reasons
+
+
+# --- Periodic cluster detection -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureRow:
+    id: int
+    created: datetime
+    ip_range: str
+    email_domain: str
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    kind: str  # "ip_range", "domain", "country" or "burst"
+    key: str  # the range, domain or country; for a burst, its start (ISO 8601)
+    count: int
+    share: float  # count / signatures examined
+    first: datetime
+    last: datetime
+    ids: tuple[int, ...]
+
+
+def _cluster(kind: str, key: str, members: list[SignatureRow], total: int) -> Cluster:
+    created = [r.created for r in members]
+    return Cluster(
+        kind=kind,
+        key=key,
+        count=len(members),
+        share=len(members) / total,
+        first=min(created),
+        last=max(created),
+        ids=tuple(sorted(r.id for r in members)),
+    )
+
+
+def _share_clusters(kind: str, groups: dict[str, list[SignatureRow]], total: int, min_count: int, share: float):
+    for key, members in groups.items():
+        if len(members) >= min_count and len(members) / total >= share:
+            yield _cluster(kind, key, members, total)
+
+
+def _bursts(rows: list[SignatureRow], now: datetime, window: float, factor: float, min_count: int) -> list[Cluster]:
+    """Stretches where a `window`-second sliding window holds far more than the usual count.
+
+    The usual count is the median count of fixed `window`-second bins over the petition's
+    life (first signature → now, empty bins included): a burst cannot raise its own bar.
+    """
+    rows = sorted(rows, key=lambda r: r.created)
+    times = [r.created.timestamp() for r in rows]
+    start, end = times[0], max(now.timestamp(), times[-1])
+    n_bins = max(1, int((end - start) // window) + 1)
+    bins = [0] * n_bins
+    for t in times:
+        bins[int((t - start) // window)] += 1
+    threshold = max(float(min_count), factor * statistics.median(bins))
+    spans: list[list[int]] = []  # [first index, last index] of merged flagged windows
+    j = 0
+    for i, t in enumerate(times):
+        if j < i:
+            j = i
+        while j + 1 < len(times) and times[j + 1] < t + window:
+            j += 1
+        if j - i + 1 >= threshold:
+            if spans and i <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], j)
+            else:
+                spans.append([i, j])
+    total = len(rows)
+    return [_cluster("burst", rows[a].created.isoformat(), rows[a : b + 1], total) for a, b in spans]
+
+
+def find_clusters(
+    rows: Iterable[SignatureRow],
+    *,
+    now: datetime,
+    min_count: int | None = None,
+    range_share: float | None = None,
+    domain_share: float | None = None,
+    country_share: float | None = None,
+    burst_window: timedelta | None = None,
+    burst_factor: float | None = None,
+    burst_min_count: int | None = None,
+) -> list[Cluster]:
+    """Unusual concentrations among one petition's signatures.
+
+    - "ip_range": one /24 or /48 holding ≥ `range_share` of the signatures;
+    - "domain": one email domain that is not a large webmail holding ≥ `domain_share`;
+    - "country": one country outside the home countries holding ≥ `country_share`;
+    - "burst": a stretch where `burst_window` holds ≥ `burst_factor` × the petition's
+      median count per window (and ≥ `burst_min_count`).
+
+    Every cluster also needs ≥ `min_count` signatures. Unset arguments come from settings.
+    Ordered by kind, then largest first.
+    """
+    cfg = config()
+    min_count = cfg["cluster_min_count"] if min_count is None else min_count
+    range_share = cfg["cluster_range_share"] if range_share is None else range_share
+    domain_share = cfg["cluster_domain_share"] if domain_share is None else domain_share
+    country_share = cfg["cluster_country_share"] if country_share is None else country_share
+    window = burst_window.total_seconds() if burst_window else float(cfg["burst_window"])
+    burst_factor = cfg["burst_factor"] if burst_factor is None else burst_factor
+    burst_min_count = cfg["burst_min_count"] if burst_min_count is None else burst_min_count
+
+    rows = list(rows)
+    if not rows:
+        return []
+    total = len(rows)
+    home = {c.upper() for c in cfg["home_countries"]}
+    ranges: dict[str, list[SignatureRow]] = defaultdict(list)
+    domains: dict[str, list[SignatureRow]] = defaultdict(list)
+    countries: dict[str, list[SignatureRow]] = defaultdict(list)
+    for row in rows:
+        if row.ip_range and row.ip_range != "unknown":
+            ranges[row.ip_range].append(row)
+        domain = (row.email_domain or "").lower()
+        if domain and not is_webmail(domain):
+            domains[domain].append(row)
+        country = (row.country or "").upper()
+        if country and country not in home:
+            countries[country].append(row)
+
+    clusters = [
+        *_share_clusters("ip_range", ranges, total, min_count, range_share),
+        *_share_clusters("domain", domains, total, min_count, domain_share),
+        *_share_clusters("country", countries, total, min_count, country_share),
+    ]
+    bursts = _bursts(rows, now, window, burst_factor, max(burst_min_count, min_count))
+    order = {"ip_range": 0, "domain": 1, "country": 2}
+    clusters.sort(key=lambda c: (order[c.kind], -c.count, c.key))
+    return clusters + bursts
