@@ -31,7 +31,18 @@ from .model import (
 from .rare import rank_rare
 from .representation import fit_space
 from .text import analyze, content_stems, surface_forms
-from .themes import choose_k, class_tfidf, cluster, consensus_cluster, match_ids, small_kmeans, term_profile, top_terms
+from .themes import (
+    choose_k,
+    class_tfidf,
+    cluster,
+    consensus_cluster,
+    match_ids,
+    refine,
+    small_kmeans,
+    term_profile,
+    top_terms,
+    warm_cluster,
+)
 from .units import split_units
 
 ONE_LINER_KEYS = frozenset(
@@ -193,16 +204,24 @@ def run(
     if len(valid):
         k = p.n_themes or choose_k(len(valid), p.min_themes, p.max_themes)
         k = max(1, min(k, len(valid)))
-        if len(valid) <= p.consensus_max_units:
+        warm = _previous_labels(previous, [units[u] for u in valid]) if previous and p.warm_start else None
+        origin = None
+        if warm is not None:
+            lab, centroids, origin = warm_cluster(fitted.embedding[valid], warm[0], k, p.seed, p.warm_iterations)
+        elif len(valid) <= p.consensus_max_units:
             lab, centroids = consensus_cluster(fitted.embedding[valid], k, p.seed, p.consensus_runs)
         else:
             lab, centroids = cluster(fitted.embedding[valid], k, p.seed, p.cluster_runs)
+        if p.refine_iterations and warm is None:
+            lab, centroids = refine(fitted.embedding[valid], lab, p.refine_iterations)
         labels[valid] = lab
         k = centroids.shape[0]
         ctf = class_tfidf(fitted.counts[valid], lab, k)
         terms = fitted.space.terms
         profiles = [term_profile(ctf[j], terms) for j in range(k)]
-        if previous is not None:
+        if warm is not None and origin is not None:
+            theme_ids = _warm_ids(origin, warm[1], [t.id for t in previous.themes])
+        elif previous is not None:
             theme_ids = match_ids(
                 profiles, [(t.id, t.term_profile) for t in previous.themes], p.theme_match_min_similarity
             )
@@ -342,6 +361,35 @@ def run(
         timings=clock.timings,
     )
     return Result(synthesis=synthesis, model=model)
+
+
+def _previous_labels(previous: Synthesis, units: list[Unit]) -> tuple[np.ndarray, list[str]] | None:
+    """Each unit's theme in ``previous`` (by unit id, else by its contribution's main theme) as an index
+    into the previous top-level themes, or None when too few units were already there to warm-start."""
+    ids = [t.id for t in previous.themes]
+    index = {t: q for q, t in enumerate(ids)}
+    by_unit = {u.id: u.theme_id for u in previous.units if u.theme_id is not None}
+    by_contribution = {c: t for c, t in previous.contribution_themes if t is not None}
+    labels = np.array(
+        [index.get(by_unit.get(u.id) or by_contribution.get(u.contribution_id), -1) for u in units], dtype=np.int64
+    )
+    known = int((labels >= 0).sum())
+    if known < max(2, 0.2 * len(units)) or len(set(labels[labels >= 0].tolist())) < 2:
+        return None
+    return labels, ids
+
+
+def _warm_ids(origin: np.ndarray, previous_ids: list[str], all_previous: list[str]) -> list[str]:
+    """The previous id for a theme started from a previous theme, a fresh ``T<n>`` for a new one."""
+    next_n = 1 + max((int(t[1:]) for t in all_previous if t[1:].isdigit()), default=0)
+    out = []
+    for o in origin.tolist():
+        if o >= 0:
+            out.append(previous_ids[o])
+        else:
+            out.append(f"T{next_n}")
+            next_n += 1
+    return out
 
 
 def _representative(member: list[int], key_of: np.ndarray, texts: Sequence[str]) -> int:

@@ -93,6 +93,8 @@ class FittedSpace:
         return self.embedding * self.norms[:, None]
 
 
+EXACT_SVD_MAX_UNITS = 20_000
+
 # Features are integer codes, never strings: stem id s for a stem, n_stems + a·n_stems + b for the pair
 # (a, b). Strings are built only for the terms kept in the vocabulary.
 _ROW_SHIFT = np.int64(40)  # codes stay below 2**40 for up to ~1 million distinct stems
@@ -138,10 +140,12 @@ def _merge_df(
     """Sorted unique codes and their summed document frequencies."""
     allc = np.concatenate([codes, new_codes])
     alld = np.concatenate([df, new_df.astype(np.int64)])
+    if len(allc) == 0:
+        return allc, alld
     order = np.argsort(allc, kind="stable")
     allc, alld = allc[order], alld[order]
     start = np.r_[True, allc[1:] != allc[:-1]]
-    return allc[start], np.add.reduceat(alld, np.nonzero(start)[0]) if len(alld) else alld
+    return allc[start], np.add.reduceat(alld, np.nonzero(start)[0])
 
 
 def fit_space(
@@ -216,7 +220,10 @@ def fit_space(
         rows = np.arange(n)
         if n > svd_sample:
             rows = np.sort(np.random.default_rng(seed).choice(n, size=svd_sample, replace=False))
-        svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=seed)
+        # small corpora: exact (ARPACK) components, so the space does not depend on the seed and only
+        # the clustering does; large ones: randomized, on the sample
+        algorithm = "arpack" if len(rows) <= EXACT_SVD_MAX_UNITS else "randomized"
+        svd = TruncatedSVD(n_components=k, algorithm=algorithm, n_iter=5, random_state=seed)
         svd.fit(_tfidf(counts[rows], idf))
         components = svd.components_.astype(np.float32)
         del svd
