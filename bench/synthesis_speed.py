@@ -91,7 +91,7 @@ def main() -> None:
             print(out.stderr, file=sys.stderr)
             sys.exit(out.returncode)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    stages = [k for k in rows[0]["stages"] if not k.startswith("cpu:")]
+    stages = [k for k in rows[0]["stages"] if ":" not in k]
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; stage cells: wall s (CPU s)\n")
     print(
         "| contributions | end to end (wall) | CPU time | "
@@ -107,6 +107,11 @@ def main() -> None:
             + f" | {r['peak_rss_mb']:.0f} MB | {r['incremental_1000_s'] * 1000:.0f} ms | "
             f"{r['json_mb']:.0f} MB, {r['json_s']:.1f} s |"
         )
+    print("\nPeak RSS (MB) reached by the end of each stage (process-wide, includes the generated input):\n")
+    for r in rows:
+        st = r["stages"]
+        peaks = [f"{k} {st['peak_mb:' + k]:.0f}" for k in stages[:-1] if "peak_mb:" + k in st]
+        print(f"- {r['n']:,}: " + ", ".join(peaks))
     print()
     for r in rows:
         print(

@@ -20,6 +20,7 @@ Memory and time are linear in the total number of word pairs; nothing is O(n²).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,37 +45,89 @@ def shingles_of(stems: Sequence[str], window: int = 3) -> set[str]:
     return out
 
 
-def shingle_matrix(stem_lists: Sequence[Sequence[str]], window: int = 3) -> sp.csr_matrix:
-    """Binary texts × skip-bigrams matrix, built with array operations (one dict lookup per word)."""
-    n = len(stem_lists)
+@dataclass(slots=True)
+class Shingles:
+    """Ragged rows of hashed shingles: row ``i`` holds ``indices[indptr[i]:indptr[i + 1]]``, sorted and
+    unique (32-bit hashes of the stem-pair codes). Like a binary CSR matrix's ``indptr``/``indices``,
+    without a column dictionary: memory is 4 bytes per shingle and nothing is ever O(vocabulary²)."""
+
+    indptr: np.ndarray  # int64, n + 1
+    indices: np.ndarray  # uint32
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.indptr) - 1, 2**32)
+
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def stem_ids(stem_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, int]:
+    """(flat stem ids int32, stems per text int64, number of distinct stems): one dict lookup per word."""
     vocab: dict[str, int] = {}
-    ids = np.fromiter((vocab.setdefault(s, len(vocab)) for stems in stem_lists for s in stems), dtype=np.int64)
-    lengths = np.fromiter((len(stems) for stems in stem_lists), dtype=np.int64, count=n)
-    doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    v = max(len(vocab), 1)
-    docs, codes = [], []
-    for d in range(1, window + 1):
-        same = doc[:-d] == doc[d:] if len(doc) > d else np.zeros(0, dtype=bool)
-        docs.append(doc[:-d][same])
-        codes.append(ids[:-d][same] * v + ids[d:][same])
-    doc_all = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-    code_all = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
-    uniq, cols = np.unique(code_all, return_inverse=True)
-    m = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (doc_all, cols.ravel())), shape=(n, max(len(uniq), 1)))
-    m.sum_duplicates()
-    m.data[:] = 1.0
-    return m
+    total = sum(len(s) for s in stem_lists)
+    ids = np.fromiter(
+        (vocab.setdefault(s, len(vocab)) for stems in stem_lists for s in stems), dtype=np.int32, count=total
+    )
+    lengths = np.fromiter((len(stems) for stems in stem_lists), dtype=np.int64, count=len(stem_lists))
+    return ids, lengths, max(len(vocab), 1)
 
 
-def minhash_signatures(shingles: sp.csr_matrix, n_perm: int, seed: int, chunk: int = 400_000) -> np.ndarray:
+def shingle_rows(
+    ids: np.ndarray, lengths: np.ndarray, n_stems: int, window: int = 3, chunk_words: int = 2_000_000
+) -> Shingles:
+    """Skip-bigram shingles of every text (``window`` = 1: consecutive pairs only), built by row chunks
+    of about ``chunk_words`` words so the temporary arrays stay small whatever the corpus size."""
+    n = len(lengths)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    parts: list[np.ndarray] = []
+    counts = np.zeros(n, dtype=np.int64)
+    v = np.uint64(n_stems)
+    r0 = 0
+    while r0 < n:
+        r1 = int(np.searchsorted(offsets, offsets[r0] + chunk_words, side="right")) - 1
+        r1 = min(max(r1, r0 + 1), n)
+        lo, hi = offsets[r0], offsets[r1]
+        chunk_ids = ids[lo:hi].astype(np.uint64)
+        doc = np.repeat(np.arange(r1 - r0, dtype=np.uint64), lengths[r0:r1])
+        keys = []
+        for d in range(1, window + 1):
+            if len(doc) <= d:
+                break
+            same = doc[:-d] == doc[d:]
+            with np.errstate(over="ignore"):
+                code = (chunk_ids[:-d][same] * v + chunk_ids[d:][same] + np.uint64(1)) * _MIX
+            keys.append((doc[:-d][same] << _MASK32) | (code >> _MASK32))
+        if keys:
+            key = np.unique(np.concatenate(keys))
+            del keys
+            counts[r0:r1] = np.bincount((key >> _MASK32).astype(np.int64), minlength=r1 - r0)
+            parts.append((key & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+        r0 = r1
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+    return Shingles(indptr=indptr, indices=indices)
+
+
+def shingle_matrix(stem_lists: Sequence[Sequence[str]], window: int = 3) -> Shingles:
+    """Hashed skip-bigram shingles of each text (see ``shingle_rows``)."""
+    ids, lengths, v = stem_ids(stem_lists)
+    return shingle_rows(ids, lengths, v, window)
+
+
+def minhash_signatures(shingles: Shingles, n_perm: int, seed: int, chunk: int = 400_000) -> np.ndarray:
     """MinHash signatures (rows × n_perm, uint32) with multiply-shift hashing; empty rows get max values."""
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 2**63, size=n_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     b = rng.integers(0, 2**63, size=n_perm, dtype=np.uint64)
-    n = shingles.shape[0]
-    sig = np.full((n, n_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     indptr = shingles.indptr
-    ids = shingles.indices.astype(np.uint64) + np.uint64(1)
+    n = len(indptr) - 1
+    sig = np.full((n, n_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     start_row = 0
     while start_row < n:
         # rows [start_row, end_row) holding at most ~chunk shingles
@@ -83,8 +136,9 @@ def minhash_signatures(shingles: sp.csr_matrix, n_perm: int, seed: int, chunk: i
         end_row = min(end_row, n)
         lo, hi = indptr[start_row], indptr[end_row]
         if hi > lo:
+            ids = shingles.indices[lo:hi].astype(np.uint64) + np.uint64(1)
             with np.errstate(over="ignore"):
-                h = ((ids[lo:hi, None] * a[None, :] + b[None, :]) >> _MASK32).astype(np.uint32)
+                h = ((ids[:, None] * a[None, :] + b[None, :]) >> _MASK32).astype(np.uint32)
             lengths = np.diff(indptr[start_row : end_row + 1])
             nonempty = np.nonzero(lengths)[0]
             starts = indptr[start_row:end_row][nonempty] - lo
@@ -95,7 +149,7 @@ def minhash_signatures(shingles: sp.csr_matrix, n_perm: int, seed: int, chunk: i
 
 def candidate_pairs(sig: np.ndarray, bands: int, valid: np.ndarray) -> np.ndarray:
     """Pairs (k × 2, i < j) of rows whose signatures collide in at least one band."""
-    _n, n_perm = sig.shape
+    n, n_perm = sig.shape
     rows = max(n_perm // bands, 1)
     idx = np.nonzero(valid)[0]
     if len(idx) < 2:
@@ -114,39 +168,52 @@ def candidate_pairs(sig: np.ndarray, bands: int, valid: np.ndarray) -> np.ndarra
         if not same.any():
             continue
         # chain pairs: consecutive members of a bucket
-        left = order[:-1][same]
-        right = order[1:][same]
-        out.append(np.stack([idx[left], idx[right]], axis=1))
+        left = idx[order[:-1][same]]
+        right = idx[order[1:][same]]
         # star pairs: every member with the first member of its bucket
         run_start = np.r_[True, ~same]
         first_pos = np.maximum.accumulate(np.where(run_start, np.arange(len(ks)), 0))
         member = np.nonzero(~run_start)[0]
-        star = np.stack([idx[order[first_pos[member]]], idx[order[member]]], axis=1)
-        out.append(star)
+        for x, y in ((left, right), (idx[order[first_pos[member]]], idx[order[member]])):
+            lo_, hi_ = np.minimum(x, y), np.maximum(x, y)
+            keep = lo_ != hi_
+            out.append(np.unique(lo_[keep] * n + hi_[keep]))  # one int64 per pair: half the memory of (i, j)
     if not out:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(out)
-    pairs = np.sort(pairs, axis=1)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    return np.unique(pairs, axis=0)
+    codes = np.unique(np.concatenate(out))
+    del out
+    return np.stack([codes // n, codes % n], axis=1)
 
 
-def verify_pairs(
-    shingles: sp.csr_matrix, pairs: np.ndarray, containment: float, min_shared: int, chunk: int = 200_000
-) -> np.ndarray:
+def shared_counts(shingles: Shingles, pairs: np.ndarray, chunk: int = 50_000) -> np.ndarray:
+    """Number of shingles each pair of rows has in common (rows are sorted and unique)."""
+    out = np.zeros(len(pairs), dtype=np.int64)
+    indptr, indices = shingles.indptr, shingles.indices
+    for lo in range(0, len(pairs), chunk):
+        p = pairs[lo : lo + chunk]
+        keys = []
+        for side in (0, 1):
+            rows = p[:, side]
+            starts, lens = indptr[rows], indptr[rows + 1] - indptr[rows]
+            pair_of = np.repeat(np.arange(len(p), dtype=np.uint64), lens)
+            pos = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+            keys.append((pair_of << _MASK32) | indices[np.repeat(starts, lens) + pos].astype(np.uint64))
+        key = np.sort(np.concatenate(keys))
+        dup = key[1:] == key[:-1]
+        out[lo : lo + chunk] = np.bincount((key[1:][dup] >> _MASK32).astype(np.int64), minlength=len(p))
+    return out
+
+
+def verify_pairs(shingles: Shingles, pairs: np.ndarray, containment: float, min_shared: int) -> np.ndarray:
     """Boolean mask of the pairs that share enough word pairs."""
     if len(pairs) == 0:
         return np.zeros(0, dtype=bool)
-    sizes = np.diff(shingles.indptr)
-    keep = np.zeros(len(pairs), dtype=bool)
-    for lo in range(0, len(pairs), chunk):
-        p = pairs[lo : lo + chunk]
-        shared = np.asarray(shingles[p[:, 0]].multiply(shingles[p[:, 1]]).sum(axis=1)).ravel()
-        smaller = np.minimum(sizes[p[:, 0]], sizes[p[:, 1]])
-        larger = np.maximum(sizes[p[:, 0]], sizes[p[:, 1]])
-        needed = np.where(smaller < SHORT_TEXT_PAIRS, SHORT_TEXT_CONTAINMENT, containment) * smaller
-        keep[lo : lo + chunk] = (shared >= min_shared) & (shared >= needed) & (shared >= MIN_SHARE_OF_LONGER * larger)
-    return keep
+    sizes = shingles.sizes()
+    shared = shared_counts(shingles, pairs)
+    smaller = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+    larger = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+    needed = np.where(smaller < SHORT_TEXT_PAIRS, SHORT_TEXT_CONTAINMENT, containment) * smaller
+    return (shared >= min_shared) & (shared >= needed) & (shared >= MIN_SHARE_OF_LONGER * larger)
 
 
 def near_duplicate_groups(
@@ -166,14 +233,18 @@ def near_duplicate_groups(
     n = len(stem_lists)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    shingles = shingle_matrix(stem_lists, window)
-    sizes = np.diff(shingles.indptr)
-    valid = sizes >= min_shared
+    ids, lengths, v = stem_ids(stem_lists)
     # candidates from the plain word pairs (a third of the skip-bigrams: cheaper signatures)
-    sig = minhash_signatures(shingle_matrix(stem_lists, 1), n_perm, seed)
+    consecutive = shingle_rows(ids, lengths, v, 1)
+    sig = minhash_signatures(consecutive, n_perm, seed)
+    del consecutive
+    shingles = shingle_rows(ids, lengths, v, window)
+    del ids
+    valid = shingles.sizes() >= min_shared
     pairs = candidate_pairs(sig, bands, valid)
-    keep = verify_pairs(shingles, pairs, containment, min_shared)
-    pairs = pairs[keep]
+    del sig
+    pairs = pairs[verify_pairs(shingles, pairs, containment, min_shared)]
+    del shingles
     graph = sp.coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return _relabel_by_first_appearance(labels)

@@ -4,6 +4,7 @@ rare arguments → breakdowns. ``run`` returns the plain-data ``Synthesis`` and 
 
 from __future__ import annotations
 
+import resource
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -27,10 +28,21 @@ from .model import (
     Verbatim,
     normalize_stance,
 )
-from .rare import informativeness, novelty, rank_rare
-from .representation import features, fit_space
+from .rare import rank_rare
+from .representation import fit_space
 from .text import analyze, content_stems, surface_forms
-from .themes import choose_k, class_tfidf, cluster, consensus_cluster, match_ids, small_kmeans, term_profile, top_terms
+from .themes import (
+    choose_k,
+    class_tfidf,
+    cluster,
+    consensus_cluster,
+    match_ids,
+    refine,
+    small_kmeans,
+    term_profile,
+    top_terms,
+    warm_cluster,
+)
 from .units import split_units
 
 ONE_LINER_KEYS = frozenset(
@@ -87,6 +99,8 @@ class _Clock:
         now, cnow = time.perf_counter(), time.process_time()
         self.timings[name] = round(now - self._t, 4)
         self.timings[f"cpu:{name}"] = round(cnow - self._c, 4)
+        # process peak resident memory so far (MB): the stage that raises it is the one to slim
+        self.timings[f"peak_mb:{name}"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         self._t, self._c = now, cnow
 
     def total(self) -> None:
@@ -109,11 +123,17 @@ def run(
     n = len(contributions)
     texts = [c.text or "" for c in contributions]
 
-    # 1. text: matching keys and content stems
-    analyzed = [analyze(t) for t in texts]
-    keys = [k for k, _ in analyzed]
-    stems = [s for _, s in analyzed]
-    del analyzed
+    # 1. text: matching keys and content stems. Keys are kept as text only for one-liners (shown as
+    # such); other texts keep a 64-bit hash of their key (grouping only: ~400 MB saved at 1M texts).
+    keys: list[str | int] = []
+    stems: list[list[str]] = []
+    one_liner: list[bool] = []
+    for t in texts:
+        k, s = analyze(t)
+        short = k in ONE_LINER_KEYS or len(s) <= p.one_liner_max_content_words
+        one_liner.append(short)
+        keys.append(k if short else hash(k))
+        stems.append([] if short else s)
     authors = [c.author_key for c in contributions]
     author_codes = {a: i for i, a in enumerate(dict.fromkeys(authors))}
     author_of = np.array([author_codes[a] for a in authors], dtype=np.int64)
@@ -122,10 +142,7 @@ def run(
     clock.lap("text")
 
     # 2. one-liners, exact duplicates, near-duplicate campaigns
-    one_liner = [
-        k in ONE_LINER_KEYS or len(s) <= p.one_liner_max_content_words for k, s in zip(keys, stems, strict=True)
-    ]
-    key_index: dict[str, int] = {}
+    key_index: dict[str | int, int] = {}
     key_of = np.full(n, -1, dtype=np.int64)
     first_of_key: list[int] = []
     for i in range(n):
@@ -156,7 +173,7 @@ def run(
     # 3. argument units (of each group's representative)
     units: list[Unit] = []
     unit_group: list[int] = []
-    unit_feats: list[list[str]] = []
+    unit_stems: list[list[str]] = []
     unit_texts: list[str] = []
     for g, r in enumerate(representative):
         spans = split_units(texts[r], p.unit_split_words, p.unit_min_words, p.unit_max_words)
@@ -166,12 +183,14 @@ def run(
             unit_group.append(g)
             piece = texts[r] if len(spans) == 1 else texts[r][a:b]
             unit_texts.append(piece)
-            unit_feats.append(features(stems[r] if len(spans) == 1 else content_stems(piece)))
+            unit_stems.append(stems[r] if len(spans) == 1 else content_stems(piece))
     unit_group_arr = np.array(unit_group, dtype=np.int64)
     clock.lap("units")
 
     # 4. representation
-    fitted = fit_space(unit_feats, min_df=p.min_df, max_df=p.max_df, n_components=p.svd_components, seed=p.seed)
+    del stems
+    fitted = fit_space(unit_stems, min_df=p.min_df, max_df=p.max_df, n_components=p.svd_components, seed=p.seed)
+    del unit_stems
     clock.lap("representation")
 
     # 5. themes
@@ -185,16 +204,24 @@ def run(
     if len(valid):
         k = p.n_themes or choose_k(len(valid), p.min_themes, p.max_themes)
         k = max(1, min(k, len(valid)))
-        if len(valid) <= p.consensus_max_units:
+        warm = _previous_labels(previous, [units[u] for u in valid]) if previous and p.warm_start else None
+        origin = None
+        if warm is not None:
+            lab, centroids, origin = warm_cluster(fitted.embedding[valid], warm[0], k, p.seed, p.warm_iterations)
+        elif len(valid) <= p.consensus_max_units:
             lab, centroids = consensus_cluster(fitted.embedding[valid], k, p.seed, p.consensus_runs)
         else:
             lab, centroids = cluster(fitted.embedding[valid], k, p.seed, p.cluster_runs)
+        if p.refine_iterations and warm is None:
+            lab, centroids = refine(fitted.embedding[valid], lab, p.refine_iterations)
         labels[valid] = lab
         k = centroids.shape[0]
         ctf = class_tfidf(fitted.counts[valid], lab, k)
         terms = fitted.space.terms
         profiles = [term_profile(ctf[j], terms) for j in range(k)]
-        if previous is not None:
+        if warm is not None and origin is not None:
+            theme_ids = _warm_ids(origin, warm[1], [t.id for t in previous.themes])
+        elif previous is not None:
             theme_ids = match_ids(
                 profiles, [(t.id, t.term_profile) for t in previous.themes], p.theme_match_min_similarity
             )
@@ -217,13 +244,12 @@ def run(
     if themes:
         sizes = np.bincount(labels[labels >= 0], minlength=len(themes))
         large = sizes >= p.large_theme_min_share * sizes.mean()
-        info = informativeness(fitted.all_counts, fitted.all_df, fitted.all_terms)
         ranked = rank_rare(
-            fitted.projected * fitted.vocab_mass[:, None],
+            fitted.embedding * (fitted.norms * fitted.vocab_mass)[:, None],
             centroids,
             large,
-            info,
-            novelty(fitted.all_counts, fitted.all_df, fitted.all_terms),
+            fitted.informativeness,
+            fitted.novelty,
             group_authors[unit_group_arr],
             max_authors=p.rare_max_authors,
             min_distinctness=p.rare_min_distinctness,
@@ -335,6 +361,35 @@ def run(
         timings=clock.timings,
     )
     return Result(synthesis=synthesis, model=model)
+
+
+def _previous_labels(previous: Synthesis, units: list[Unit]) -> tuple[np.ndarray, list[str]] | None:
+    """Each unit's theme in ``previous`` (by unit id, else by its contribution's main theme) as an index
+    into the previous top-level themes, or None when too few units were already there to warm-start."""
+    ids = [t.id for t in previous.themes]
+    index = {t: q for q, t in enumerate(ids)}
+    by_unit = {u.id: u.theme_id for u in previous.units if u.theme_id is not None}
+    by_contribution = {c: t for c, t in previous.contribution_themes if t is not None}
+    labels = np.array(
+        [index.get(by_unit.get(u.id) or by_contribution.get(u.contribution_id), -1) for u in units], dtype=np.int64
+    )
+    known = int((labels >= 0).sum())
+    if known < max(2, 0.2 * len(units)) or len(set(labels[labels >= 0].tolist())) < 2:
+        return None
+    return labels, ids
+
+
+def _warm_ids(origin: np.ndarray, previous_ids: list[str], all_previous: list[str]) -> list[str]:
+    """The previous id for a theme started from a previous theme, a fresh ``T<n>`` for a new one."""
+    next_n = 1 + max((int(t[1:]) for t in all_previous if t[1:].isdigit()), default=0)
+    out = []
+    for o in origin.tolist():
+        if o >= 0:
+            out.append(previous_ids[o])
+        else:
+            out.append(f"T{next_n}")
+            next_n += 1
+    return out
 
 
 def _representative(member: list[int], key_of: np.ndarray, texts: Sequence[str]) -> int:
