@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "terreau.api",
     "terreau.opendata",
     "terreau.pages",
+    # Last: its demo runs after every feature app's demo has written contributions.
+    "terreau.synthesis",
 ]
 
 MIDDLEWARE = [
