@@ -475,6 +475,7 @@ def merge(user, theme: Theme, into: Theme) -> Theme:
     theme.delete()  # its sub-themes go with it; their members keep the merged theme
     _recount(synthesis)
     _log(synthesis, "merge", theme=key, into=into.key)
+    into.refresh_from_db()
     return into
 
 
@@ -511,6 +512,7 @@ def split(user, theme: Theme, contribution_ids: Sequence[Any], label: Any) -> Th
     chosen.update(theme=new, subtheme=None, assigned_by=Member.AssignedBy.STAFF)
     _recount(synthesis)
     _log(synthesis, "split", theme=theme.key, new=new.key, label=label)
+    new.refresh_from_db()
     return new
 
 
@@ -532,7 +534,7 @@ def split_by_subthemes(user, theme: Theme) -> list[Theme]:
         theme.save(update_fields=["edited"])
     _recount(synthesis)
     _log(synthesis, "split", theme=theme.key, new=",".join(s.key for s in subs))
-    return subs
+    return list(Theme.objects.filter(pk__in=[s.pk for s in subs]))
 
 
 @transaction.atomic
