@@ -13,7 +13,7 @@ from terreau.territories.exports import contours
 WIDTH = 600
 HEIGHT = 580
 # Metropolitan France (overseas départements are in the table only).
-LON0, LON1, LAT0, LAT1 = -5.3, 9.7, 41.2, 51.2
+LON0, LON1, LAT0, LAT1 = -5.3, 10.0, 41.2, 51.2
 BUCKETS = 5
 
 
@@ -80,7 +80,7 @@ def stance_bar(stance: dict[str, int], label: str) -> SafeString:
     """A 100-wide bar: for / mixed / against / none, widths from distinct authors."""
     parts = [(k, int(stance.get(k, 0) or 0)) for k in ("for", "mixed", "against", "none")]
     total = sum(n for _k, n in parts)
-    if total <= 0:
+    if total <= 0 or total == parts[-1][1]:  # nobody expressed a position: no bar
         return mark_safe("")
     x = 0.0
     rects = []
