@@ -10,6 +10,9 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
+from terreau.opendata.datasets import Column, Dataset
 from terreau.opendata.exports import csv_cell, dumps
 from terreau.synthesis import queries
 from terreau.synthesis.models import Synthesis, Theme
@@ -118,3 +121,58 @@ def as_csv(synthesis: Synthesis, table: str) -> str:
             writer.writerow(list(row))
         writer.writerow([csv_cell(_flat(v)) for v in row.values()])
     return out.getvalue()
+
+
+# --- Open data: the themes of every published synthesis ----------------------------------------
+
+
+def _open_themes(ctx) -> Iterator[dict[str, Any]]:
+    for synthesis in queries.published():
+        source, target = source_of(synthesis), target_of(synthesis)
+        for theme in synthesis.themes.select_related("parent").order_by("position", "id"):
+            yield {
+                "synthesis_id": synthesis.pk,
+                "synthesis_url": ctx.absolute(synthesis.get_absolute_url()),
+                "source": synthesis.source,
+                "title": source.title(target),
+                "theme_id": theme.key,
+                "parent_theme_id": theme.parent.key if theme.parent_id else None,
+                "label": theme.label,
+                "edited": theme.edited,
+                "keywords": " | ".join(theme.keywords),
+                "n_contributions": theme.n_contributions,
+                "n_authors": theme.n_authors,
+                "supports": theme.supports,
+                "published_at": synthesis.published_at,
+            }
+
+
+DATASETS = (
+    Dataset(
+        name="syntheses-themes",
+        title=_("Synthèses : thèmes"),
+        description=_(
+            "Les thèmes des synthèses publiées, avec leur nombre de contributions et de participant·es "
+            "distinct·es (une campagne compte chaque personne une fois) et s'ils ont été modifiés par l'équipe. "
+            "Le détail de chaque synthèse (campagnes, arguments rares, contributions par thème) est "
+            "téléchargeable depuis sa page."
+        ),
+        columns=(
+            Column("synthesis_id", "integer", _("Synthèse")),
+            Column("synthesis_url", "string", _("Page de la synthèse")),
+            Column("source", "string", _("Source des contributions")),
+            Column("title", "string", _("Objet")),
+            Column("theme_id", "string", _("Thème")),
+            Column("parent_theme_id", "string", _("Thème parent"), _("Vide pour un thème principal.")),
+            Column("label", "string", _("Intitulé")),
+            Column("edited", "boolean", _("Modifié par l'équipe")),
+            Column("keywords", "string", _("Mots-clés")),
+            Column("n_contributions", "integer", _("Contributions")),
+            Column("n_authors", "integer", _("Participant·es distinct·es")),
+            Column("supports", "integer", _("Soutiens")),
+            Column("published_at", "datetime", _("Publiée le")),
+        ),
+        rows=_open_themes,
+        primary_key=("synthesis_id", "theme_id"),
+    ),
+)
