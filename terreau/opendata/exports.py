@@ -36,7 +36,7 @@ def core_datasets() -> list[Dataset]:
     from terreau.synthesis.exports import DATASETS as SYNTHESIS_DATASETS
     from terreau.territories.exports import DATASETS as TERRITORY_DATASETS
 
-    return [*PROCESS_DATASETS, *DISCUSSION_DATASETS, *SYNTHESIS_DATASETS, *TERRITORY_DATASETS]
+    return [*PROCESS_DATASETS, *DISCUSSION_DATASETS, *TERRITORY_DATASETS, *SYNTHESIS_DATASETS]
 
 
 def all_datasets() -> list[Dataset]:

@@ -186,7 +186,7 @@ THEMES = {
         ),
     ),
 }
-OPENERS = ("", "", "Bonjour, ", "À mon avis, ", "Franchement, ", "Je pense que ", "Pour ma part, ")
+OPENERS = ("", "", "Bonjour, ", "À mon avis, ", "Franchement, ", "Selon moi, ", "Pour ma part, ")
 CLOSERS = ("", "", " Merci.", " Cordialement.", " C'est urgent.", " Merci de nous écouter.")
 CAMPAIGN = (
     "Nous demandons le report de la zone à faibles émissions tant que les transports en commun ne desservent "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from terreau.processes.models import Process
@@ -18,6 +21,14 @@ from terreau.synthesis.forms import MergeForm, MoveForm, RenameForm, SplitForm, 
 from terreau.synthesis.models import Synthesis, Theme
 
 PAGE_SIZE = 50
+FILTER_LABELS = {
+    "theme": gettext_lazy("thème"),
+    "sub": gettext_lazy("sous-thème"),
+    "campagne": gettext_lazy("campagne"),
+    "bref": gettext_lazy("réponse courte"),
+    "dep": gettext_lazy("département"),
+    "type": gettext_lazy("type de participant·e"),
+}
 SPLIT_PAGE_SIZE = 100
 
 
@@ -91,10 +102,11 @@ def contributions(request, pk: int):
     for member in page:
         member.url = source.contribution_url(target, member.contribution_id)
     theme = synthesis.themes.filter(key=filters.get("theme", "")).first() if "theme" in filters else None
+    labels = [(str(FILTER_LABELS[name]), value) for name, value in filters.items()]
     return render(
         request,
         "synthesis/contributions.html",
-        {"synthesis": synthesis, "title": source.title(target), "page_obj": page, "filters": filters, "theme": theme},
+        {"synthesis": synthesis, "title": source.title(target), "page_obj": page, "filters": labels, "theme": theme},
     )
 
 
@@ -180,7 +192,10 @@ STEP_LABELS = {
 def _steps(run) -> list[dict]:
     if run is None:
         return []
-    return [{"label": _(STEP_LABELS.get(s["step"], s["step"])), **s} for s in run.steps]
+    return [
+        {"label": _(STEP_LABELS.get(s["step"], s["step"])), "at": datetime.datetime.fromisoformat(s["at"])}
+        for s in run.steps
+    ]
 
 
 @login_required
