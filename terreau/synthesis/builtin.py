@@ -74,6 +74,7 @@ PROCESS_COMMENTS = ContributionSource(
     institution=lambda process: process.institution,
     title=lambda process: process.title,
     is_public=lambda process: process.status != Process.Status.DRAFT,
+    target_url=lambda process: reverse("processes:detail", args=[process.slug]),
 )
 
 

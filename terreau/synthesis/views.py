@@ -69,6 +69,7 @@ def _page_context(request, synthesis: Synthesis) -> dict:
         "source": source,
         "target": target,
         "title": source.title(target),
+        "target_url": source.target_url(target) if source.target_url else "",
         "themes": themes,
         "campaigns": queries.campaigns(synthesis),
         "rare_arguments": rare,
