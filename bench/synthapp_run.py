@@ -135,6 +135,7 @@ def measure(n: int) -> dict[str, float]:
     theme = synthesis.themes.filter(parent=None).order_by("-n_contributions").first()
     members = median_get(client, f"/syntheses/{synthesis.pk}/contributions/?theme={theme.key}&page=2")
 
+    n_themes = synthesis.themes.filter(parent=None).count()
     a, b = synthesis.themes.filter(parent=None).order_by("position")[:2]
     t = time.perf_counter()
     services.merge(admin, b, a)
@@ -148,7 +149,7 @@ def measure(n: int) -> dict[str, float]:
     assert assigned == len(new), assigned
     return {
         "n": n,
-        "themes": synthesis.themes.filter(parent=None).count(),
+        "themes": n_themes,
         "baseline": baseline,
         "full": full,
         "page": page,

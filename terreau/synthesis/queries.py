@@ -117,22 +117,26 @@ class TerritoryRow:
 
 
 def territory_rows(synthesis: Synthesis, themes: list[Theme]) -> list[TerritoryRow]:
-    """Distinct authors per département, and per theme in it (a campaign counts its authors once)."""
+    """Distinct authors per département, and per theme in it (a campaign counts its authors once).
+    Two GROUP BY queries: the page stays fast whatever the number of contributions."""
     from terreau.territories.models import Departement
 
+    located = synthesis.members.exclude(departement="")
+    totals = (
+        located.values("departement").annotate(n=Count("author_key", distinct=True)).values_list("departement", "n")
+    )
+    per_theme = {
+        (dep, theme_id): n
+        for dep, theme_id, n in located.exclude(theme=None)
+        .values("departement", "theme_id")
+        .annotate(n=Count("author_key", distinct=True))
+        .values_list("departement", "theme_id", "n")
+    }
     names = dict(Departement.objects.values_list("code", "name"))
-    authors: dict[str, set[str]] = defaultdict(set)
-    per_theme: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for dep, theme_id, author in synthesis.members.exclude(departement="").values_list(
-        "departement", "theme_id", "author_key"
-    ):
-        authors[dep].add(author)
-        if theme_id:
-            per_theme[(dep, theme_id)].add(author)
     rows = []
-    for dep, people in sorted(authors.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        row = TerritoryRow(dep, names.get(dep, dep), len(people))
-        row.themes = [(t, len(per_theme.get((dep, t.pk), ()))) for t in themes]
+    for dep, n in sorted(totals, key=lambda kv: (-kv[1], kv[0])):
+        row = TerritoryRow(dep, names.get(dep, dep), n)
+        row.themes = [(t, per_theme.get((dep, t.pk), 0)) for t in themes]
         rows.append(row)
     return rows
 
