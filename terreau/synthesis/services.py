@@ -9,6 +9,7 @@ move, summary) append to the public edit log; publishing records an audit event.
 
 from __future__ import annotations
 
+import datetime
 import io
 import unicodedata
 from collections import defaultdict
@@ -38,6 +39,8 @@ MANAGER_ROLES = frozenset({Role.ADMIN, Role.FACILITATOR})
 RERUN_MIN_CHANGE = 20
 RERUN_RELATIVE_CHANGE = 0.2
 EXCERPT = 300
+# A run still queued or running after this long is taken as lost (worker stopped) and expired.
+STALE_AFTER = datetime.timedelta(hours=3)
 STEPS = ("queued", "read", "engine", "save", "done")
 
 EDIT_ACTIONS = {
@@ -131,6 +134,7 @@ def _queue(
     synthesis: Synthesis, *, user=None, trigger: str = SynthesisRun.Trigger.MANUAL, enqueue: bool = True
 ) -> SynthesisRun:
     now = timezone.now().isoformat()
+    _expire_stale_runs(synthesis)
     try:
         with transaction.atomic():
             run_row = SynthesisRun.objects.create(
@@ -146,6 +150,17 @@ def _queue(
 
         transaction.on_commit(lambda: run_synthesis.enqueue(run_row.pk))
     return run_row
+
+
+def _expire_stale_runs(synthesis: Synthesis) -> None:
+    """A worker killed mid-run leaves its run "running": after STALE_AFTER it no longer blocks."""
+    cutoff = timezone.now() - STALE_AFTER
+    SynthesisRun.objects.filter(synthesis=synthesis, status=SynthesisRun.Status.RUNNING, started_at__lt=cutoff).update(
+        status=SynthesisRun.Status.FAILED, finished_at=timezone.now(), error="interrupted (worker stopped)"
+    )
+    SynthesisRun.objects.filter(synthesis=synthesis, status=SynthesisRun.Status.QUEUED, created_at__lt=cutoff).update(
+        status=SynthesisRun.Status.FAILED, finished_at=timezone.now(), error="never started (no worker?)"
+    )
 
 
 def run_now(synthesis: Synthesis, user=None) -> SynthesisRun | None:

@@ -256,3 +256,17 @@ def test_hidden_comments_are_not_read(computed, commented_process, inst_admin):
 def test_member_rows_are_unique(computed):
     dupes = computed.members.values("contribution_id").annotate(n=Count("id")).filter(n__gt=1)
     assert not dupes.exists()
+
+
+def test_a_lost_run_stops_blocking_after_a_while(computed, inst_admin):
+    import datetime
+
+    from django.utils import timezone
+
+    lost = services.rerun(inst_admin, computed)
+    SynthesisRun.objects.filter(pk=lost.pk).update(
+        status="running", started_at=timezone.now() - services.STALE_AFTER - datetime.timedelta(minutes=1)
+    )
+    fresh = services.rerun(inst_admin, computed)
+    lost.refresh_from_db()
+    assert lost.status == "failed" and lost.error and fresh.status == "queued"
