@@ -106,3 +106,16 @@ def register_backoffice_link(name: str, label: Any, url: Callable[..., str]) -> 
 
 def backoffice_links() -> list[BackofficeLink]:
     return sorted(_backoffice_links.values(), key=lambda link: link.name)
+
+
+# Links other shared services add to a process's public page (the published syntheses):
+# (process) -> [(label, url), ...]
+_public_links: dict[str, Callable[..., list[tuple[Any, str]]]] = {}
+
+
+def register_public_links(name: str, links: Callable[..., list[tuple[Any, str]]]) -> None:
+    _public_links[name] = links
+
+
+def public_links(process) -> list[tuple[Any, str]]:
+    return [link for name in sorted(_public_links) for link in _public_links[name](process)]

@@ -172,3 +172,19 @@ def edit_labels(synthesis: Synthesis) -> list[str]:
     from terreau.synthesis.services import edit_summary
 
     return [EDIT_ACTIONS[action] for action in edit_summary(synthesis)]
+
+
+def public_links_for_process(process) -> list[tuple[Any, str]]:
+    """The published syntheses of a process and its modules, for its public page."""
+    from django.db.models import Q
+    from django.utils.translation import gettext_lazy as _
+
+    condition = Q()
+    for target in process_targets(process):
+        condition |= Q(content_type=ContentType.objects.get_for_model(target), object_id=target.pk)
+    links = []
+    for synthesis in Synthesis.objects.filter(condition, state=Synthesis.State.PUBLISHED).order_by("id"):
+        source, target = source_of(synthesis), target_of(synthesis)
+        if source is not None and target is not None and source.is_public(target):
+            links.append((_("Synthèse : %(source)s") % {"source": source.label}, synthesis.get_absolute_url()))
+    return links

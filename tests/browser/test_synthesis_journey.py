@@ -63,7 +63,10 @@ def test_staff_publish_and_visitor_reads(visitor_factory, institution, javascrip
     assert synthesis.is_published
 
     reader = visitor_factory(javascript=javascript)
-    reader.goto(f"/syntheses/{synthesis.pk}/")
+    reader.goto(f"/demarches/{process.slug}/")
+    reader.page.get_by_role("link", name="Synthèse : Commentaires de la démarche").click()
+    reader.page.get_by_role("heading", name="Synthèse des contributions").wait_for()
+    reader.check()
     text = reader.page.locator("main").inner_text()
     assert "Transports la nuit" in text and "renommé" in text and "fusionné" in text
     assert "Ce texte a été déposé par 25 personnes" in text

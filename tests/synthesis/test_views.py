@@ -67,6 +67,13 @@ def test_published_page_shows_themes_campaigns_rare_and_territories(client, publ
     assert f"?theme={theme.key}" in html
 
 
+def test_process_page_links_to_the_published_synthesis_only(client, computed, inst_admin, commented_process):
+    url = f"/demarches/{commented_process.slug}/"
+    assert f"/syntheses/{computed.pk}/" not in client.get(url).text
+    services.publish(inst_admin, computed)
+    assert f'href="/syntheses/{computed.pk}/"' in client.get(url).text
+
+
 def test_each_number_lists_its_contributions(client, published):
     theme = published.themes.get(label="Transports de nuit")
     page = client.get(f"/syntheses/{published.pk}/contributions/", {"theme": theme.key})

@@ -14,3 +14,11 @@ def process_backoffice_links(process) -> list[tuple[str, str, str]]:
     from terreau.processes.modules import backoffice_links
 
     return [(link.name, str(link.label), link.url(process)) for link in backoffice_links()]
+
+
+@register.simple_tag
+def process_public_links(process) -> list[tuple[str, str]]:
+    """(label, url) of what other apps publish about a process (e.g. its syntheses)."""
+    from terreau.processes.modules import public_links
+
+    return [(str(label), url) for label, url in public_links(process)]
