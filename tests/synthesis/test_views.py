@@ -234,3 +234,28 @@ def test_backoffice_tab_and_start(commented_process, inst_admin, django_capture_
     assert "Terminé" in page.text and "Publier la synthèse" in page.text
     fragment = c.get(f"/espace/syntheses/{synthesis.pk}/progression/?polling=1")
     assert fragment["HX-Refresh"] == "true"
+
+
+def test_hostile_contribution_texts_are_escaped_everywhere(client, computed, commented_process, inst_admin):
+    from terreau.synthesis import demo_data
+
+    from .conftest import participants
+
+    hostile = [f"{XSS} Il faudrait des bus la nuit [x](javascript:alert(1)) {i}" for i in range(6)]
+    demo_data.add_comments(commented_process, participants(6, prefix="x"), hostile, campaign_authors=0)
+    services.run_now(computed, inst_admin)
+    services.publish(inst_admin, computed)
+    staff = Client()
+    staff.force_login(inst_admin)
+    for c, url in (
+        (client, f"/syntheses/{computed.pk}/"),
+        (client, f"/syntheses/{computed.pk}/contributions/"),
+        (client, f"/syntheses/{computed.pk}/contributions/?page=4"),
+        (client, f"/syntheses/{computed.pk}/rapport/"),
+        (staff, f"/espace/syntheses/{computed.pk}/"),
+    ):
+        html = c.get(url).text
+        assert "<svg onload" not in html and "<img src=x" not in html, url
+    assert "&lt;svg onload" in client.get(f"/syntheses/{computed.pk}/contributions/?page=4").text  # shown, escaped
+    body = client.get(f"/syntheses/{computed.pk}/synthese.json").content.decode()
+    assert "<svg" not in body
