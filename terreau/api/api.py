@@ -75,6 +75,7 @@ register_exception_handlers(api)
 api.add_router("", "terreau.processes.api.router")
 api.add_router("", "terreau.api.comments.router")
 api.add_router("/territories", "terreau.territories.api.router")
+api.add_router("", "terreau.synthesis.api.router")
 
 
 def mount_module_routers(target: NinjaAPI) -> list[str]:

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "terreau.pages",
     "terreau.consultations",
     "terreau.petitions",
+    # Last: its demo runs after every feature app's demo has written contributions.
+    "terreau.synthesis",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("compte/", include("terreau.accounts.urls")),
     path("territoires/", include("terreau.territories.urls")),
+    path("", include("terreau.synthesis.urls")),
     path("espace/", include("terreau.processes.backoffice_urls")),
     path("espace/modules/", include("terreau.pages.urls")),
     path("", include("terreau.consultations.urls")),

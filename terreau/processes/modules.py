@@ -83,3 +83,39 @@ class ModuleRegistry:
 
 
 registry = ModuleRegistry()
+
+
+@dataclass(frozen=True)
+class BackofficeLink:
+    """An extra tab in a process's back-office navigation, offered by a shared service app
+    (the synthesis) so that the back-office never imports it."""
+
+    name: str
+    label: Any
+    url: Callable[..., str]  # (process) -> URL
+
+
+_backoffice_links: dict[str, BackofficeLink] = {}
+
+
+def register_backoffice_link(name: str, label: Any, url: Callable[..., str]) -> BackofficeLink:
+    link = BackofficeLink(name, label, url)
+    _backoffice_links[name] = link
+    return link
+
+
+def backoffice_links() -> list[BackofficeLink]:
+    return sorted(_backoffice_links.values(), key=lambda link: link.name)
+
+
+# Links other shared services add to a process's public page (the published syntheses):
+# (process) -> [(label, url), ...]
+_public_links: dict[str, Callable[..., list[tuple[Any, str]]]] = {}
+
+
+def register_public_links(name: str, links: Callable[..., list[tuple[Any, str]]]) -> None:
+    _public_links[name] = links
+
+
+def public_links(process) -> list[tuple[Any, str]]:
+    return [link for name in sorted(_public_links) for link in _public_links[name](process)]

@@ -42,6 +42,8 @@ class ContributionSource:
     is_public: Callable[[Model], bool] = _always
     # (target) -> whether this source applies to that object (e.g. the module is a consultation).
     applies_to: Callable[[Model], bool] = _always
+    # (target) -> the target's public page, linked from the synthesis page (None: no link).
+    target_url: Callable[[Model], str] | None = None
 
 
 _standalone: dict[str, ContributionSource] = {}

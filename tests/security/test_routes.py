@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 APP_LABELS = {
     "accounts", "account", "mfa", "processes", "pages", "discussions", "moderation", "audit",
-    "consultations", "petitions",
+    "consultations", "petitions", "synthesis",
 }  # fmt: skip
 
 
@@ -113,6 +113,34 @@ def _signature_token(w, field: str) -> str:
         **{field: digest},
     )
     return token
+
+
+def _synthesis(w):
+    """A computed draft synthesis of the world's process comments: themes A (2 members) and B (1)."""
+    if "synthesis" not in w.extra:
+        from django.contrib.contenttypes.models import ContentType
+
+        from terreau.synthesis.models import Member, Synthesis, Theme
+
+        synthesis = Synthesis.objects.create(
+            source="discussions.process_comments",
+            content_type=ContentType.objects.get_for_model(w.process),
+            object_id=w.process.pk,
+            computed_at=timezone.now(),
+        )
+        a = Theme.objects.create(synthesis=synthesis, key="T1", label="A")
+        b = Theme.objects.create(synthesis=synthesis, key="T2", label="B")
+        for i, (comment, theme) in enumerate(((w.comment, a), (w.reply, a), (w.hidden, b))):
+            Member.objects.create(
+                synthesis=synthesis, contribution_id=str(comment.pk), theme=theme, author_key=f"a:{i}", position=i
+            )
+        w.extra.update(synthesis=synthesis, theme_a=a, theme_b=b)
+    return w.extra["synthesis"]
+
+
+def _theme_url(w, action: str) -> str:
+    synthesis = _synthesis(w)
+    return f"/espace/syntheses/{synthesis.pk}/themes/{w.extra['theme_a'].pk}/{action}/"
 
 
 # name -> (who, url, data). Who: attribute of the world, or "platform" for the platform admin.
@@ -305,6 +333,26 @@ POST_ACTIONS = {
         lambda w: f"/petitions/retirer/{_signature_token(w, 'withdraw_token_hash')}/",
         lambda w: {},
     ),
+    "synthesis:start": (
+        "admin",
+        lambda w: "/espace/syntheses/lancer/",
+        lambda w: {"source": "discussions.process_comments", "object_id": w.process.pk},
+    ),
+    "synthesis:rerun": ("admin", lambda w: f"/espace/syntheses/{_synthesis(w).pk}/relancer/", lambda w: {}),
+    "synthesis:publish": ("admin", lambda w: f"/espace/syntheses/{_synthesis(w).pk}/publier/", lambda w: {}),
+    "synthesis:move": (
+        "admin",
+        lambda w: f"/espace/syntheses/{_synthesis(w).pk}/deplacer/",
+        lambda w: {"contribution": str(w.comment.pk), "theme": w.extra["theme_b"].pk},
+    ),
+    "synthesis:rename": ("admin", lambda w: _theme_url(w, "renommer"), lambda w: {"label": "Nouveau"}),
+    "synthesis:summary": ("admin", lambda w: _theme_url(w, "resume"), lambda w: {"summary": "Résumé"}),
+    "synthesis:merge": ("admin", lambda w: _theme_url(w, "fusionner"), lambda w: {"into": w.extra["theme_b"].pk}),
+    "synthesis:split": (
+        "admin",
+        lambda w: _theme_url(w, "scinder"),
+        lambda w: {"label": "Nouveau", "contributions": [str(w.comment.pk)]},
+    ),
     "set_language": (None, lambda w: "/i18n/setlang/", lambda w: {"language": "en", "next": "/"}),
     "oidc:logout": ("reporter", lambda w: "/compte/oidc/deconnexion/", lambda w: {}),
     "account_logout": ("reporter", lambda w: "/compte/logout/", lambda w: {}),
@@ -335,6 +383,8 @@ READ_ONLY = {
     "consultations:section", "consultations:contribution",
     "petitions:list", "petitions:detail", "petitions:similar", "petitions:queue", "petitions:feed",
     "petitions:count", "petitions:thanks", "petitions:export", "petitions:map",
+    "synthesis:detail", "synthesis:contributions", "synthesis:report", "synthesis:export_json",
+    "synthesis:export_csv", "synthesis:manage", "synthesis:edit", "synthesis:progress",
 }  # fmt: skip
 ALLAUTH_FLOWS = {
     "oidc:login", "account_login", "account_inactive", "account_signup", "account_reauthenticate",
