@@ -35,6 +35,7 @@ from terreau.petitions.forms import (
     UpdateForm,
 )
 from terreau.petitions.models import Petition, Signature
+from terreau.territories import svgmap
 from terreau.territories.forms import picker_redisplay, picker_search_requested
 
 PAGE_SIZE = 20
@@ -159,8 +160,6 @@ def petition_count(request: HttpRequest, slug: str) -> JsonResponse:
 @require_GET
 def petition_map(request: HttpRequest, slug: str) -> HttpResponse:
     """The SVG map of counted signatures by département (metropolitan France), cached 5 min."""
-    from terreau.petitions import svgmap
-
     petition = queries.petition_for_page(slug)
     if petition is None or not petition.is_public:
         raise Http404

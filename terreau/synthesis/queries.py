@@ -116,15 +116,23 @@ class TerritoryRow:
     themes: list[tuple[Theme, int]] = field(default_factory=list)
 
 
+def authors_by_departement(synthesis: Synthesis) -> dict[str, int]:
+    """{département code: distinct authors} (a campaign counts each of its authors once)."""
+    return dict(
+        synthesis.members.exclude(departement="")
+        .values("departement")
+        .annotate(n=Count("author_key", distinct=True))
+        .values_list("departement", "n")
+    )
+
+
 def territory_rows(synthesis: Synthesis, themes: list[Theme]) -> list[TerritoryRow]:
     """Distinct authors per département, and per theme in it (a campaign counts its authors once).
     Two GROUP BY queries: the page stays fast whatever the number of contributions."""
     from terreau.territories.models import Departement
 
     located = synthesis.members.exclude(departement="")
-    totals = (
-        located.values("departement").annotate(n=Count("author_key", distinct=True)).values_list("departement", "n")
-    )
+    totals = authors_by_departement(synthesis).items()
     per_theme = {
         (dep, theme_id): n
         for dep, theme_id, n in located.exclude(theme=None)

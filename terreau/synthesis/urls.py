@@ -7,6 +7,7 @@ urlpatterns = [
     path("syntheses/<int:pk>/", views.detail, name="detail"),
     path("syntheses/<int:pk>/contributions/", views.contributions, name="contributions"),
     path("syntheses/<int:pk>/rapport/", views.report, name="report"),
+    path("syntheses/<int:pk>/carte.svg", views.map_svg, name="map"),
     path("syntheses/<int:pk>/synthese.json", views.export, {"fmt": "json"}, name="export_json"),
     path("syntheses/<int:pk>/<slug:table>.csv", views.export, {"fmt": "csv"}, name="export_csv"),
     path("espace/demarches/<slug:slug>/syntheses/", views.manage, name="manage"),

@@ -10,15 +10,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from terreau.processes.models import Process
 from terreau.processes.permissions import is_platform_admin, roles_in
 from terreau.synthesis import charts, exports, queries, services
 from terreau.synthesis.forms import MergeForm, MoveForm, RenameForm, SplitForm, SummaryForm
 from terreau.synthesis.models import Synthesis, Theme
+from terreau.territories import svgmap
 
 PAGE_SIZE = 50
 FILTER_LABELS = {
@@ -62,8 +64,6 @@ def _page_context(request, synthesis: Synthesis) -> dict:
     for argument in rare:
         argument["url"] = source.contribution_url(target, str(argument["contribution_id"]))
     territories = queries.territory_rows(synthesis, themes)
-    counts = {row.code: row.n_authors for row in territories}
-    names = {row.code: row.name for row in territories}
     return {
         "synthesis": synthesis,
         "source": source,
@@ -75,7 +75,6 @@ def _page_context(request, synthesis: Synthesis) -> dict:
         "rare_arguments": rare,
         "one_liners": queries.one_liners(synthesis),
         "territories": territories,
-        "map": charts.departement_map(counts, names, _("Participant·es par département"), "carte-desc"),
         "kinds": queries.kind_rows(synthesis),
         "n_members": synthesis.members.count(),
         "n_authors": queries.n_authors(synthesis),
@@ -88,6 +87,17 @@ def _page_context(request, synthesis: Synthesis) -> dict:
 def detail(request, pk: int):
     synthesis = _visible(request, pk)
     return render(request, "synthesis/detail.html", _page_context(request, synthesis))
+
+
+@require_GET
+def map_svg(request, pk: int) -> HttpResponse:
+    """The département map of distinct authors, as an image (the page's table says the same)."""
+    synthesis = _visible(request, pk)
+    counts = queries.authors_by_departement(synthesis)
+    svg = svgmap.render(counts, _("Participant·es par département"))
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    patch_cache_control(response, private=True, max_age=300)
+    return response
 
 
 def report(request, pk: int):

@@ -383,7 +383,7 @@ READ_ONLY = {
     "consultations:section", "consultations:contribution",
     "petitions:list", "petitions:detail", "petitions:similar", "petitions:queue", "petitions:feed",
     "petitions:count", "petitions:thanks", "petitions:export", "petitions:map",
-    "synthesis:detail", "synthesis:contributions", "synthesis:report", "synthesis:export_json",
+    "synthesis:detail", "synthesis:contributions", "synthesis:report", "synthesis:map", "synthesis:export_json",
     "synthesis:export_csv", "synthesis:manage", "synthesis:edit", "synthesis:progress",
 }  # fmt: skip
 ALLAUTH_FLOWS = {

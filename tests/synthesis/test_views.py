@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from terreau.processes.models import Process
-from terreau.synthesis import services
+from terreau.synthesis import queries, services
 from terreau.synthesis.models import Synthesis
 
 from .conftest import SOURCE
@@ -61,10 +61,21 @@ def test_published_page_shows_themes_campaigns_rare_and_territories(client, publ
     assert "Modifié par l'équipe" in html and "renommé" in html and "résumé rédigé" in html
     assert "Ce texte a été déposé par 25 personnes" in html
     assert "ne sont pas des avis majoritaires" in html
-    assert 'class="synthesis-map"' in html and "<table" in html
+    assert f'<img class="synthesis-map" src="/syntheses/{published.pk}/carte.svg"' in html and "<table" in html
     assert "style=" not in html.split("<main", 1)[1]
     theme = published.themes.get(label="Transports de nuit")
     assert f"?theme={theme.key}" in html
+
+
+def test_map_is_an_image_of_distinct_authors_by_departement(client, published):
+    response = client.get(f"/syntheses/{published.pk}/carte.svg")
+    assert response.status_code == 200 and response["Content-Type"].startswith("image/svg+xml")
+    svg = response.content.decode()
+    assert svg.startswith("<svg") and "<script" not in svg and svg.count("<path") >= 90
+    counts = {row.code: row.n_authors for row in queries.territory_rows(published, [])}
+    assert counts, "the fixture's authors have communes"
+    code, n = next(iter(counts.items()))
+    assert f"({code}) : {n}</title>" in svg
 
 
 def test_process_page_links_to_the_published_synthesis_only(client, computed, inst_admin, commented_process):

@@ -1,5 +1,7 @@
-"""A server-side SVG map of signatures by département (metropolitan France).
+"""A server-side SVG choropleth of a count by département (metropolitan France).
 
+Served as a standalone image (`image/svg+xml`) by the pages that show one (petition
+signatures, synthesis participants), so a page never carries the contours in its HTML.
 Contours come from the territories app's static GeoJSON, projected once per process
 (equirectangular, scaled by cos 46.5°) and rounded to whole pixels. Colours are SVG
 presentation attributes (CSP forbids inline style); the page shows the table next to it,
@@ -64,7 +66,7 @@ def _bucket(n: int, top: int) -> int:
 
 
 def render(counts: dict[str, int], title: str) -> str:
-    """The SVG document; `counts` maps INSEE département codes to counted signatures."""
+    """The SVG document; `counts` maps INSEE département codes to a count (signatures, authors)."""
     paths, height = _contours()
     top = max(counts.values(), default=0)
     out = [
