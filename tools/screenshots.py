@@ -25,6 +25,15 @@ PAGES = {
     "login": "/compte/login/",
     "signup": "/compte/signup/",
     "communes": "/territoires/communes/?q=saint",
+    "consultation-text": "/consultations/7/",
+    "consultation-article": "/consultations/7/sections/46/",
+    "consultation-list": "/consultations/7/contributions/",
+    "consultation-item": "/consultations/7/c/9/",
+    "petitions": "/petitions/",
+    "petition": "/petitions/proteger-les-haies-du-bocage/",
+    "petition-answered": "/petitions/eteindre-leclairage-public-entre-23-h-et-5-h/",
+    "synthesis": "/syntheses/2/",
+    "synthesis-report": "/syntheses/2/rapport/",
 }
 STAFF_PAGES = {
     "bo-dashboard": "/espace/",

@@ -99,3 +99,14 @@ def test_module_page_headings_sit_under_the_module_title(client, process, inst_a
     Page.objects.create(attached=attached, body="## Documents\n\nLe dossier.")
     html = client.get(f"/demarches/{process.slug}/").content.decode()
     assert "Pour en savoir plus</h2>" in html and "<h3>Documents</h3>" in html
+
+
+def test_markdown_cache_gives_the_same_output_and_skips_huge_texts():
+    from terreau.core import markdown
+
+    text = "## Article 1\n\nLe **texte** <script>x</script>"
+    assert render_markdown(text) == render_markdown(text) == markdown._render(text, 0)
+    huge = "mot " * 10_000
+    before = markdown._render_cached.cache_info().currsize
+    assert render_markdown(huge).startswith("<p>mot")
+    assert markdown._render_cached.cache_info().currsize == before
