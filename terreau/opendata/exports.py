@@ -33,14 +33,13 @@ PUBLISHER = "Terreau"
 def core_datasets() -> list[Dataset]:
     from terreau.discussions.exports import DATASETS as DISCUSSION_DATASETS
     from terreau.processes.exports import DATASETS as PROCESS_DATASETS
-    from terreau.synthesis.exports import DATASETS as SYNTHESIS_DATASETS
     from terreau.territories.exports import DATASETS as TERRITORY_DATASETS
 
-    return [*PROCESS_DATASETS, *DISCUSSION_DATASETS, *TERRITORY_DATASETS, *SYNTHESIS_DATASETS]
+    return [*PROCESS_DATASETS, *DISCUSSION_DATASETS, *TERRITORY_DATASETS]
 
 
-# Apps that are not process modules (petitions) register dataset factories here from their
-# AppConfig.ready(): register_dataset("petitions", petitions_dataset).
+# Apps that are not process modules (petitions, synthesis) register dataset factories here
+# from their AppConfig.ready(): register_dataset("petitions", petitions_dataset).
 APP_DATASETS: dict[str, Callable[[], Dataset]] = {}
 
 

@@ -176,3 +176,7 @@ DATASETS = (
         primary_key=("synthesis_id", "theme_id"),
     ),
 )
+
+
+def themes_dataset() -> Dataset:
+    return DATASETS[0]
