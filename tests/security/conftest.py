@@ -1,6 +1,6 @@
 """A world where every user-controlled string is an attack, and helpers to enumerate routes.
 
-See /work/shared/SECURITY.md. `world` fills names, titles, bodies, contract fields, comments,
+See SECURITY.md in the design notes. `world` fills names, titles, bodies, contract fields, comments,
 report details and moderation notes with XSS payloads so that each page can be fetched and
 checked for live markup.
 """
