@@ -17,6 +17,16 @@ from .representation import normalize_rows
 KMEANS_FULL_MAX = 8_000  # above this many units, MiniBatchKMeans
 
 
+def _by_size(labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber clusters by decreasing size, dropping empty ones; also the old ids in new order."""
+    sizes = np.bincount(labels, minlength=k)
+    order = np.argsort(-sizes, kind="stable")
+    order = order[sizes[order] > 0]
+    remap = np.full(k, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    return remap[labels], order
+
+
 def choose_k(n_units: int, min_k: int = 2, max_k: int = 40) -> int:
     """Number of themes from the number of units: about √n / 1.5, within [min_k, max_k]."""
     if n_units <= 1:
@@ -55,12 +65,7 @@ def cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 1, n_init: int
         labels = candidates[int(np.argmax(agree))]
     else:
         labels = candidates[0]
-    sizes = np.bincount(labels, minlength=k)
-    order = np.argsort(-sizes, kind="stable")
-    order = order[sizes[order] > 0]
-    remap = np.full(k, -1, dtype=np.int64)
-    remap[order] = np.arange(len(order))
-    labels = remap[labels]
+    labels, order = _by_size(labels, k)
     centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
     return labels, normalize_rows(centroids)
 
@@ -81,12 +86,7 @@ def consensus_cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 50) 
     co /= runs
     labels = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average").fit_predict(1.0 - co)
     del co
-    sizes = np.bincount(labels, minlength=k)
-    order = np.argsort(-sizes, kind="stable")
-    order = order[sizes[order] > 0]
-    remap = np.full(k, -1, dtype=np.int64)
-    remap[order] = np.arange(len(order))
-    labels = remap[labels]
+    labels, order = _by_size(labels, k)
     centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
     return labels, normalize_rows(centroids)
 
@@ -133,12 +133,7 @@ def warm_cluster(
             n_clusters=kk, init=c, n_init=1, random_state=seed, batch_size=4096, max_iter=min(max_iter, 100)
         )
     labels = km.fit_predict(embedding)
-    sizes = np.bincount(labels, minlength=kk)
-    order = np.argsort(-sizes, kind="stable")
-    order = order[sizes[order] > 0]
-    remap = np.full(kk, -1, dtype=np.int64)
-    remap[order] = np.arange(len(order))
-    labels = remap[labels]
+    labels, order = _by_size(labels, kk)
     centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
     return labels, normalize_rows(centroids), np.asarray(origin, dtype=np.int64)[order]
 
@@ -159,12 +154,7 @@ def refine(embedding: np.ndarray, labels: np.ndarray, iterations: int) -> tuple[
             if len(members):
                 c[j] = members.mean(axis=0)
         c = normalize_rows(c)
-    sizes = np.bincount(labels, minlength=k)
-    order = np.argsort(-sizes, kind="stable")
-    order = order[sizes[order] > 0]
-    remap = np.full(k, -1, dtype=np.int64)
-    remap[order] = np.arange(len(order))
-    labels = remap[labels]
+    labels, order = _by_size(labels, k)
     centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
     return labels, normalize_rows(centroids)
 
@@ -195,12 +185,7 @@ def small_kmeans(embedding: np.ndarray, k: int, seed: int, iters: int = 30) -> t
             if len(members):
                 c[j] = members.mean(axis=0)
         c = normalize_rows(c)
-    sizes = np.bincount(labels, minlength=k)
-    order = np.argsort(-sizes, kind="stable")
-    order = order[sizes[order] > 0]
-    remap = np.full(k, -1, dtype=np.int64)
-    remap[order] = np.arange(len(order))
-    labels = remap[labels]
+    labels, order = _by_size(labels, k)
     return labels, normalize_rows(c[order])
 
 
