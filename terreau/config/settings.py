@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "terreau.core.middleware.HtmxOnDemandMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "terreau.accounts.middleware.StaffMFAMiddleware",
 ]
