@@ -965,7 +965,7 @@ def time_clusters(petition_id: int) -> dict:
     )
     elapsed = time.perf_counter() - started
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    log(f"find_clusters_in_db over every signature: {elapsed:.1f} s, peak RSS +{grown:.0f} MB, {len(clusters)} clusters")
+    log(f"find_clusters_in_db: {elapsed:.1f} s, peak RSS +{grown:.0f} MB, {len(clusters)} clusters")
     return {"seconds": elapsed, "rss_growth_mb": grown, "clusters": len(clusters)}
 
 
