@@ -522,12 +522,13 @@ def confirm_signature(token: str) -> Signature | None:
     if not isinstance(token, str) or not (20 <= len(token) <= 100):
         return None
     digest = _hash(token)
-    signature = (
+    found = (
         Signature.objects.select_related("petition", "petition__petition_type")
         .only(*_CONFIRM_FIELDS)
         .filter(confirm_token_hash=digest)
-        .first()
+        .order_by()[:1]
     )
+    signature = next(iter(found), None)
     if signature is None:
         return None
     if signature.confirmed_at is not None:
