@@ -950,7 +950,8 @@ def time_page(client, path: str, *, flush: bool) -> float:
 
 
 def time_clusters(petition_id: int) -> dict:
-    """The cluster job over every signature of the petition: grouped in SQL, as the job runs it."""
+    """The cluster rules over every signature of the petition: in Python over every row (the
+    previous job) and grouped in SQL (`fraud.find_clusters_in_db`, the job now); same answer."""
     import resource
 
     from django.utils import timezone
@@ -958,15 +959,27 @@ def time_clusters(petition_id: int) -> dict:
     from terreau.petitions import fraud
     from terreau.petitions.models import Signature
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    clusters = fraud.find_clusters_in_db(
-        Signature.objects.filter(petition_id=petition_id, invalidated_at__isnull=True), now=timezone.now()
-    )
-    elapsed = time.perf_counter() - started
-    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    log(f"find_clusters_in_db: {elapsed:.1f} s, peak RSS +{grown:.0f} MB, {len(clusters)} clusters")
-    return {"seconds": elapsed, "rss_growth_mb": grown, "clusters": len(clusters)}
+    signatures = Signature.objects.filter(petition_id=petition_id, invalidated_at__isnull=True)
+    now = timezone.now()
+    out = {}
+    for label in ("sql", "python"):  # SQL first: the Python run's peak RSS would hide its own
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        if label == "sql":
+            clusters = fraud.find_clusters_in_db(signatures, now=now)
+        else:
+            rows = (
+                fraud.SignatureRow(pk, created, fraud.ip_range(ip) if ip else "unknown", domain)
+                for pk, created, ip, domain in signatures.values_list("pk", "created_at", "ip", "email_domain")
+                .order_by()
+                .iterator(chunk_size=5000)
+            )
+            clusters = fraud.find_clusters(rows, now=now)
+        elapsed = time.perf_counter() - started
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        log(f"clusters ({label}): {elapsed:.1f} s, peak RSS +{grown:.0f} MB, {len(clusters)} clusters")
+        out[label] = {"seconds": elapsed, "rss_growth_mb": grown, "clusters": [(c.kind, c.count) for c in clusters]}
+    return out
 
 
 def run_big(args) -> None:
@@ -1037,6 +1050,9 @@ def run_big(args) -> None:
     page_times = {"cold_ms": cold, "warm_ms": warm}
 
     page_times["clusters"] = time_clusters(big.pk)
+    if args.skip_export:
+        (Path(args.tmp) / "results-big.json").write_text(json.dumps({"page": page_times}, indent=2))
+        return
     from django.conf import settings
 
     cookies = {}
@@ -1074,6 +1090,7 @@ def main() -> None:
     parser.add_argument("--read-connections", type=int, default=64)
     parser.add_argument("--rows", type=int, default=2_000_000, help="signatures for the big stage")
     parser.add_argument("--reuse", action="store_true", help="big stage: keep the database if already filled")
+    parser.add_argument("--skip-export", action="store_true", help="big stage: page and clusters only")
     parser.add_argument("--drop-cluster", action="store_true", help="drop the bench PostgreSQL cluster at the end")
     parser.add_argument("--tmp", default=None)
     args = parser.parse_args()

@@ -114,7 +114,13 @@ def _bump_all(current: list[str], previous: list[str], timeout: int) -> tuple[li
     """
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        pipe = backend._cache.get_client(write=True).pipeline(transaction=False)
+        # Django builds a new Redis client object on every get_client() call (a third of
+        # this function's CPU); the client is thread-safe and the backend object is per
+        # thread, so keep one on it.
+        client = getattr(backend, "_terreau_redis_client", None)
+        if client is None:
+            client = backend._terreau_redis_client = backend._cache.get_client(write=True)
+        pipe = client.pipeline(transaction=False)
         for key in current:
             full = backend.make_and_validate_key(key)
             pipe.incr(full)

@@ -887,6 +887,7 @@ def anonymize_petition(petition_id: int) -> int:
             email_domain="",
             postcode="",
             ip=None,
+            ip_range="",
             user=None,
             show_name=False,
             notify_answer=False,
