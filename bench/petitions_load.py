@@ -16,7 +16,9 @@ Stages:
   same connections and duration: requests/s, p50/p99, ratio. Then the confirmation
   emails are produced by the real task and the confirmation endpoint is loaded.
 - read: the petition page for anonymous visitors, with a writer confirming one signature a
-  second, and a poller measuring how stale the shown count is.
+  second, and a poller measuring how stale the shown count is; directly against gunicorn,
+  then through nginx (Debian package `nginx`, `apt-get install nginx`) configured with the
+  cache rules of `deploy/nginx/` on 127.0.0.1:8212.
 - dup: 50 concurrent identical POSTs, five times: exactly one signature each.
 - kill: SIGKILL one gunicorn worker mid-load; acknowledged emails all in the database, once.
 - pg: stop PostgreSQL (fast shutdown) mid-load, start it 3 s later; same check.
@@ -50,10 +52,14 @@ PG_VERSION = os.environ.get("BENCH_PG_VERSION", "15")
 PG_CLUSTER = "bench"
 PG_PORT = 5433
 HOST = "127.0.0.1"
-PORT = 8211
-DB = "terreau_petbench"
-BIG_DB = "terreau_petbench_big"
-REDIS_URL = "redis://127.0.0.1:6379/11"
+# Ports, database names and Redis db can be moved with BENCH_PORT, BENCH_NGINX_PORT,
+# BENCH_DB and BENCH_REDIS_DB when something else uses the defaults.
+PORT = int(os.environ.get("BENCH_PORT", "8211"))
+NGINX_PORT = int(os.environ.get("BENCH_NGINX_PORT", str(PORT + 1)))
+DB = os.environ.get("BENCH_DB", "terreau_petbench")
+BIG_DB = DB + "_big"
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "11")
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 CSRF = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret
 ORIGIN = f"https://{HOST}:{PORT}"
 BASELINE_TABLE = "bench_baseline_signature"
@@ -204,11 +210,90 @@ class Server:
                 request("GET", path)
 
 
+class Proxy:
+    """nginx on HOST:NGINX_PORT in front of gunicorn, with the cache rules shipped in deploy/nginx.
+
+    The configuration is generated in the work dir around `deploy/nginx/terreau-maps.conf`
+    and `terreau-proxy.conf` as they are; the one change is `X-Forwarded-Proto: https`, as
+    behind the TLS terminator that nginx is in production (the bench speaks plain HTTP).
+    """
+
+    def __init__(self, work: Path, upstream_port: int, port: int) -> None:
+        self.dir, self.upstream_port, self.port = work / "nginx", upstream_port, port
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        deploy = ROOT / "deploy" / "nginx"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for sub in ("cache", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (self.dir / sub).mkdir(exist_ok=True)
+            os.chmod(self.dir / sub, 0o777)  # nginx workers run as nobody when started by root
+        os.chmod(self.dir, 0o755)
+        os.chmod(self.dir.parent, 0o755)
+        rules = (deploy / "terreau-proxy.conf").read_text()
+        rules = rules.replace("X-Forwarded-Proto $scheme", "X-Forwarded-Proto https")
+        (self.dir / "terreau-proxy.conf").write_text(rules)
+        d = self.dir
+        (d / "nginx.conf").write_text(
+            f"""daemon off;
+worker_processes 2;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+    include {deploy}/terreau-maps.conf;
+    proxy_cache_path {d}/cache levels=1:2 keys_zone=terreau:20m max_size=256m inactive=10m use_temp_path=off;
+    upstream terreau {{ server {HOST}:{self.upstream_port}; keepalive 32; }}
+    server {{
+        listen {HOST}:{self.port};
+        location / {{ include {d}/terreau-proxy.conf; }}
+    }}
+}}
+"""
+        )
+        test = sh("nginx", "-t", "-p", str(d), "-c", str(d / "nginx.conf"), check=False)
+        if test.returncode != 0:
+            raise RuntimeError(test.stderr)
+        self.proc = subprocess.Popen(
+            ["nginx", "-p", str(d), "-c", str(d / "nginx.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(100):
+            try:
+                if request("GET", "/sante/", port=self.port)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"nginx did not start, see {d / 'error.log'}")
+
+    def pids(self) -> list[int]:
+        assert self.proc is not None
+        return [self.proc.pid, *(int(p) for p in sh("pgrep", "-P", str(self.proc.pid), check=False).stdout.split())]
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 def request(
-    method: str, path: str, body: dict | None = None, headers: dict | None = None, conn=None, timeout: float = 10
+    method: str,
+    path: str,
+    body: dict | None = None,
+    headers: dict | None = None,
+    conn=None,
+    timeout: float = 10,
+    port: int | None = None,
 ) -> tuple[int, bytes, dict]:
     own = conn is None
-    conn = conn or http.client.HTTPConnection(HOST, PORT, timeout=timeout)
+    conn = conn or http.client.HTTPConnection(HOST, port or PORT, timeout=timeout)
     all_headers = {"X-Forwarded-Proto": "https", "Accept-Language": "fr", **(headers or {})}
     data = None
     if body is not None:
@@ -242,14 +327,17 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_snapshot(server: Server) -> dict[str, dict[int, float]]:
-    """CPU seconds used so far by the gunicorn workers and the bench cluster's backends."""
+def cpu_snapshot(server: Server, proxy: Proxy | None = None) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far by the gunicorn workers, the bench cluster's backends and nginx."""
     postmaster = int(Path(f"/var/lib/postgresql/{PG_VERSION}/{PG_CLUSTER}/postmaster.pid").read_text().split()[0])
     backends = [int(p) for p in sh("pgrep", "-P", str(postmaster), check=False).stdout.split()]
-    return {
+    snapshot = {
         "web": {pid: _cpu_of(pid) for pid in server.worker_pids()},
         "db": {pid: _cpu_of(pid) for pid in [postmaster, *backends]},
     }
+    if proxy is not None:
+        snapshot["proxy"] = {pid: _cpu_of(pid) for pid in proxy.pids()}
+    return snapshot
 
 
 def cpu_used(before: dict, after: dict) -> dict[str, float]:
@@ -258,11 +346,11 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
     }
 
 
-def measured(server: Server, run) -> tuple[dict, dict[str, float]]:
+def measured(server: Server, run, proxy: Proxy | None = None) -> tuple[dict, dict[str, float]]:
     """Run `run()` (a wrk call) and return its result with the CPU ms per request it cost."""
-    before = cpu_snapshot(server)
+    before = cpu_snapshot(server, proxy)
     result = run()
-    used = cpu_used(before, cpu_snapshot(server))
+    used = cpu_used(before, cpu_snapshot(server, proxy))
     good = result.get("redirects", result.get("ok", 0)) or 1
     per_request = {f"{group}_cpu_ms": seconds * 1000 / good for group, seconds in used.items()}
     result.update(per_request)
@@ -270,17 +358,21 @@ def measured(server: Server, run) -> tuple[dict, dict[str, float]]:
 
 
 def fmt_cpu(result: dict) -> str:
-    web, db = result.get("web_cpu_ms", 0.0), result.get("db_cpu_ms", 0.0)
+    web, db, proxy = result.get("web_cpu_ms", 0.0), result.get("db_cpu_ms", 0.0), result.get("proxy_cpu_ms")
+    total = web + db + (proxy or 0.0)
+    nginx = f" + nginx {proxy:.3f} ms" if proxy is not None else ""
     return (
-        f"CPU per request: web {web:.1f} ms + PostgreSQL {db:.1f} ms = {web + db:.1f} ms "
-        f"-> {2000 / (web + db):.0f}/s if 2 cores did only this"
+        f"CPU per request: web {web:.3f} ms + PostgreSQL {db:.3f} ms{nginx} = {total:.3f} ms "
+        f"-> {2000 / max(total, 1e-6):.0f}/s if 2 cores did only this"
     )
 
 
 # --- wrk ----------------------------------------------------------------------------------
 
 
-def wrk(script: str, path: str, args: list[str], *, duration: int, connections: int, threads: int = 2) -> dict:
+def wrk(
+    script: str, path: str, args: list[str], *, duration: int, connections: int, threads: int = 2, port: int = 0
+) -> dict:
     cmd = [
         "wrk",
         f"-t{threads}",
@@ -289,7 +381,7 @@ def wrk(script: str, path: str, args: list[str], *, duration: int, connections: 
         "--timeout=10s",
         "-s",
         str(ROOT / "bench" / script),
-        f"http://{HOST}:{PORT}{path}",
+        f"http://{HOST}:{port or PORT}{path}",
     ]
     if args:
         cmd += ["--", *args]
@@ -594,16 +686,27 @@ def displayed_count(html: str) -> int | None:
     return int(re.sub(r"\D", "", match.group(1)) or 0) if match else None
 
 
-def stage_read(slug: str, petition_id: int, args, server: Server) -> dict:
-    """Read storm with a writer confirming a signature a second and a staleness poller."""
+def stage_read(slug: str, petition_id: int, args, server: Server, proxy: Proxy | None = None) -> dict:
+    """Read storm with a writer confirming a signature a second and a staleness poller.
+
+    Directly against gunicorn, or through nginx (`proxy`) with its response cache.
+    """
     from django.utils import timezone
 
     from terreau.petitions import services
     from terreau.petitions.models import Signature
 
+    port = proxy.port if proxy else PORT
     path = f"/petitions/{slug}/"
-    status, body, headers = request("GET", path)
-    log(f"petition page: {status}, {len(body)} bytes, Cache-Control: {headers.get('Cache-Control')!r}")
+    status, body, headers = request("GET", path, port=port)
+    log(
+        f"petition page via {'nginx' if proxy else 'gunicorn'}: {status}, {len(body)} bytes, "
+        f"Cache-Control: {headers.get('Cache-Control')!r}, Vary: {headers.get('Vary')!r}, "
+        f"Set-Cookie: {'Set-Cookie' in headers}"
+    )
+    if proxy:
+        request("GET", path, port=port)
+        log(f"  X-Cache-Status of the second request: {request('GET', path, port=port)[2].get('X-Cache-Status')}")
     initial = displayed_count(body.decode())
     log(f"  displayed count {initial}, exact {services.exact_count(petition_id)}")
     stop = threading.Event()
@@ -631,22 +734,25 @@ def stage_read(slug: str, petition_id: int, args, server: Server) -> dict:
             stop.wait(1.0)
 
     def poller():
-        conn = http.client.HTTPConnection(HOST, PORT, timeout=10)
+        conn = http.client.HTTPConnection(HOST, port, timeout=10)
         while not stop.is_set():
             try:
                 _s, page, _h = request("GET", path, conn=conn)
                 seen.append((time.monotonic(), displayed_count(page.decode())))
             except (OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection(HOST, PORT, timeout=10)
+                conn = http.client.HTTPConnection(HOST, port, timeout=10)
             stop.wait(0.5)
 
     helpers = [threading.Thread(target=writer, daemon=True), threading.Thread(target=poller, daemon=True)]
     for t in helpers:
         t.start()
-    log(f"read storm, {args.read_connections} connections, {args.duration} s")
+    log(f"read storm via {'nginx' if proxy else 'gunicorn'}, {args.read_connections} connections, {args.duration} s")
     result, _cpu = measured(
         server,
-        lambda: wrk("petitions_get.lua", path, [], duration=args.duration, connections=args.read_connections),
+        lambda: wrk(
+            "petitions_get.lua", path, [], duration=args.duration, connections=args.read_connections, port=port
+        ),
+        proxy,
     )
     stop.set()
     for t in helpers:
@@ -715,7 +821,7 @@ def run_load(args) -> None:
     log(f"preparing database {DB} on port {PG_PORT} (migrate, territories, collectstatic)")
     prepare_database(DB, env)
     sh(PY, "manage.py", "collectstatic", "--noinput", cwd=ROOT, env=env)
-    sh("redis-cli", "-n", "11", "FLUSHDB")
+    sh("redis-cli", "-n", REDIS_DB, "FLUSHDB")
     setup_django(env)
     slug = "chalutage-profond-banc-essai"
     petition, _author = make_petition(slug)
@@ -729,6 +835,15 @@ def run_load(args) -> None:
             results["sign"] = stage_sign(slug, petition.pk, args, server)
         if "read" in stages:
             results["read"] = stage_read(slug, petition.pk, args, server)
+            if shutil.which("nginx") is None:
+                log("nginx is not installed (apt-get install nginx): read storm through the proxy skipped")
+            else:
+                proxy = Proxy(Path(args.tmp), PORT, NGINX_PORT)
+                proxy.start()
+                try:
+                    results["read_nginx"] = stage_read(slug, petition.pk, args, server, proxy)
+                finally:
+                    proxy.stop()
         if "dup" in stages:
             results["dup"] = stage_dup(slug, petition.pk)
         if "kill" in stages:
@@ -759,12 +874,12 @@ def bulk_insert(petition_id: int, rows: int, db: str, chunk: int = 500_000) -> f
             WITH d AS (SELECT array_agg(code ORDER BY code) AS codes FROM territories_departement)
             INSERT INTO petitions_signature (petition_id, name, email, email_normalized, email_domain, postcode,
                 abroad, show_name, notify_answer, created_at, confirmed_at, confirm_token_hash, withdraw_token_hash,
-                suspicious, flags, counted, departement_id)
+                suspicious, flags, counted, departement_id, ip_range)
             SELECT {petition_id}, 'Signataire ' || g, 'sig' || g || '@d' || (g % 1000) || '.exemple.fr',
                 'sig' || g || '@d' || (g % 1000) || '.exemple.fr', 'd' || (g % 1000) || '.exemple.fr', '',
                 false, g % 3 = 0, g % 2 = 0, now() - make_interval(secs => g),
                 now() - make_interval(secs => g) + interval '1 minute', '', '', false, '[]'::jsonb, true,
-                d.codes[1 + g % array_length(d.codes, 1)]
+                d.codes[1 + g % array_length(d.codes, 1)], ''
             FROM generate_series({start}, {end}) g, d
             """,
             db,
@@ -835,27 +950,36 @@ def time_page(client, path: str, *, flush: bool) -> float:
 
 
 def time_clusters(petition_id: int) -> dict:
-    """fraud.find_clusters over every signature of the petition, read as the maintenance job does."""
+    """The cluster rules over every signature of the petition: in Python over every row (the
+    previous job) and grouped in SQL (`fraud.find_clusters_in_db`, the job now); same answer."""
     import resource
+
+    from django.utils import timezone
 
     from terreau.petitions import fraud
     from terreau.petitions.models import Signature
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    rows = (
-        fraud.SignatureRow(pk, created, fraud.ip_range(ip) if ip else "unknown", domain)
-        for pk, created, ip, domain in Signature.objects.filter(petition_id=petition_id)
-        .values_list("pk", "created_at", "ip", "email_domain")
-        .iterator(chunk_size=5000)
-    )
-    from django.utils import timezone
-
-    clusters = fraud.find_clusters(rows, now=timezone.now())
-    elapsed = time.perf_counter() - started
-    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    log(f"find_clusters over every signature: {elapsed:.1f} s, peak RSS +{grown:.0f} MB, {len(clusters)} clusters")
-    return {"seconds": elapsed, "rss_growth_mb": grown, "clusters": len(clusters)}
+    signatures = Signature.objects.filter(petition_id=petition_id, invalidated_at__isnull=True)
+    now = timezone.now()
+    out = {}
+    for label in ("sql", "python"):  # SQL first: the Python run's peak RSS would hide its own
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        if label == "sql":
+            clusters = fraud.find_clusters_in_db(signatures, now=now)
+        else:
+            rows = (
+                fraud.SignatureRow(pk, created, fraud.ip_range(ip) if ip else "unknown", domain)
+                for pk, created, ip, domain in signatures.values_list("pk", "created_at", "ip", "email_domain")
+                .order_by()
+                .iterator(chunk_size=5000)
+            )
+            clusters = fraud.find_clusters(rows, now=now)
+        elapsed = time.perf_counter() - started
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        log(f"clusters ({label}): {elapsed:.1f} s, peak RSS +{grown:.0f} MB, {len(clusters)} clusters")
+        out[label] = {"seconds": elapsed, "rss_growth_mb": grown, "clusters": [(c.kind, c.count) for c in clusters]}
+    return out
 
 
 def run_big(args) -> None:
@@ -875,7 +999,7 @@ def run_big(args) -> None:
         prepare_database(BIG_DB, env)
     sh(PY, "manage.py", "migrate", "--noinput", cwd=ROOT, env=env)
     sh(PY, "manage.py", "collectstatic", "--noinput", cwd=ROOT, env=env)
-    sh("redis-cli", "-n", "11", "FLUSHDB")
+    sh("redis-cli", "-n", REDIS_DB, "FLUSHDB")
     setup_django(env)
     from terreau.petitions.models import Petition
 
@@ -926,6 +1050,9 @@ def run_big(args) -> None:
     page_times = {"cold_ms": cold, "warm_ms": warm}
 
     page_times["clusters"] = time_clusters(big.pk)
+    if args.skip_export:
+        (Path(args.tmp) / "results-big.json").write_text(json.dumps({"page": page_times}, indent=2))
+        return
     from django.conf import settings
 
     cookies = {}
@@ -963,6 +1090,7 @@ def main() -> None:
     parser.add_argument("--read-connections", type=int, default=64)
     parser.add_argument("--rows", type=int, default=2_000_000, help="signatures for the big stage")
     parser.add_argument("--reuse", action="store_true", help="big stage: keep the database if already filled")
+    parser.add_argument("--skip-export", action="store_true", help="big stage: page and clusters only")
     parser.add_argument("--drop-cluster", action="store_true", help="drop the bench PostgreSQL cluster at the end")
     parser.add_argument("--tmp", default=None)
     args = parser.parse_args()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sante/", core_views.health, name="health"),
     path("credits/", core_views.credits, name="credits"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/langue/", core_views.switch_language, name="switch_language"),
     path("compte/oidc/", include("terreau.accounts.oidc_urls")),
     path("compte/", include("allauth.urls")),
     path("compte/", include("terreau.accounts.urls")),

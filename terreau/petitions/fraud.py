@@ -8,9 +8,10 @@ Two halves, as in the UK petitions service:
   leaves it out of the count; the signer is told nothing. Counters are atomic cache
   `incr`/`add` calls, so they hold across web workers with Redis and per process with the
   local-memory cache.
-- `find_clusters()` is a pure function over one petition's signatures, for the periodic
-  job: IP ranges, non-webmail domains or countries holding an unusual share, and time
-  bursts far above the petition's own baseline rate.
+- `find_clusters()` is a pure function over one petition's signatures: IP ranges,
+  non-webmail domains or countries holding an unusual share, and time bursts far above the
+  petition's own baseline rate. The periodic job runs the same rules with
+  `find_clusters_in_db()`, which groups in SQL and fetches the flagged rows only.
 
 Thresholds come from ``settings.TERREAU_PETITION_FRAUD`` (any key missing falls back to
 `DEFAULTS`).
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import math
 import statistics
 import time
 from collections import defaultdict
@@ -31,6 +33,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.db.models import Count, FloatField, Func, Max, Min, Q
+from django.db.models.functions import Floor
 
 from .emails import is_disposable, is_webmail
 
@@ -110,7 +114,13 @@ def _bump_all(current: list[str], previous: list[str], timeout: int) -> tuple[li
     """
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        pipe = backend._cache.get_client(write=True).pipeline(transaction=False)
+        # Django builds a new Redis client object on every get_client() call (a third of
+        # this function's CPU); the client is thread-safe and the backend object is per
+        # thread, so keep one on it.
+        client = getattr(backend, "_terreau_redis_client", None)
+        if client is None:
+            client = backend._terreau_redis_client = backend._cache.get_client(write=True)
+        pipe = client.pipeline(transaction=False)
         for key in current:
             full = backend.make_and_validate_key(key)
             pipe.incr(full)
@@ -324,3 +334,147 @@ def find_clusters(
     order = {"ip_range": 0, "domain": 1, "country": 2}
     clusters.sort(key=lambda c: (order[c.kind], -c.count, c.key))
     return clusters + bursts
+
+
+# --- The same detection grouped in the database (the periodic job) ------------------------
+
+
+class _Epoch(Func):
+    """Seconds since 1970 of a datetime column, on PostgreSQL and SQLite."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # pragma: no cover - per-vendor below
+        raise NotImplementedError(f"_Epoch is not written for {connection.vendor}")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = "((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
+def _db_cluster(kind: str, key: str, members, total: int) -> Cluster:
+    rows = list(members.order_by("pk").values_list("pk", "created_at"))
+    created = [c for _pk, c in rows]
+    return Cluster(
+        kind=kind,
+        key=key,
+        count=len(rows),
+        share=len(rows) / total,
+        first=min(created),
+        last=max(created),
+        ids=tuple(pk for pk, _c in rows),
+    )
+
+
+def find_clusters_in_db(
+    signatures,
+    *,
+    now: datetime,
+    min_count: int | None = None,
+    range_share: float | None = None,
+    domain_share: float | None = None,
+    burst_window: timedelta | None = None,
+    burst_factor: float | None = None,
+    burst_min_count: int | None = None,
+) -> list[Cluster]:
+    """`find_clusters()` over a Signature queryset, grouped by the database.
+
+    Same rules and same result (ranges, domains, bursts; signatures carry no country), but
+    only the group counts and the members of the flagged groups leave the database: the
+    ranges and domains with `GROUP BY`, the burst baseline with a `GROUP BY` on fixed time
+    bins, and the sliding window runs over the rows of the bins dense enough to hold a burst
+    (a window spans at most two adjacent bins, so a bin pair below the threshold cannot).
+    """
+    cfg = config()
+    min_count = cfg["cluster_min_count"] if min_count is None else min_count
+    range_share = cfg["cluster_range_share"] if range_share is None else range_share
+    domain_share = cfg["cluster_domain_share"] if domain_share is None else domain_share
+    window = burst_window.total_seconds() if burst_window else float(cfg["burst_window"])
+    burst_factor = cfg["burst_factor"] if burst_factor is None else burst_factor
+    burst_min_count = cfg["burst_min_count"] if burst_min_count is None else burst_min_count
+
+    signatures = signatures.order_by()
+    summary = signatures.aggregate(total=Count("*"), start=Min("created_at"), end=Max("created_at"))
+    total = summary["total"]
+    if not total:
+        return []
+    need = max(min_count, 1)
+    clusters: list[Cluster] = []
+    for kind, field, share in (("ip_range", "ip_range", range_share), ("domain", "email_domain", domain_share)):
+        groups = (
+            signatures.exclude(**{field: ""})
+            .values_list(field)
+            .annotate(n=Count("*"))
+            .filter(n__gte=max(need, math.floor(share * total)))  # exact test below
+        )
+        for key, n in groups:
+            if kind == "ip_range" and key == "unknown":
+                continue
+            if kind == "domain" and is_webmail(key.lower()):
+                continue
+            if n >= min_count and n / total >= share:
+                clusters.append(_db_cluster(kind, key, signatures.filter(**{field: key}), total))
+    order = {"ip_range": 0, "domain": 1}
+    clusters.sort(key=lambda c: (order[c.kind], -c.count, c.key))
+
+    # Bursts: the baseline from fixed bins counted by the database.
+    start = summary["start"].timestamp()
+    end = max(now.timestamp(), summary["end"].timestamp())
+    n_bins = max(1, int((end - start) // window) + 1)
+    binned = signatures.annotate(bin=Floor((_Epoch("created_at") - start) / window))
+    counts = {int(b): n for b, n in binned.values_list("bin").annotate(n=Count("*")) if b is not None}
+    bins = [0] * n_bins
+    for b, n in counts.items():
+        bins[min(max(b, 0), n_bins - 1)] += n
+    threshold = max(float(max(burst_min_count, min_count)), burst_factor * statistics.median(bins))
+    dense = sorted({b for b in range(n_bins) for pair in ((b - 1, b), (b, b + 1)) if _pair(bins, pair) >= threshold})
+    if not dense:
+        return clusters
+    # The rows of the dense bins, fetched by time range (the (petition, created_at) index).
+    spans: list[tuple[int, int]] = []
+    for b in dense:
+        if spans and b == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((b, b))
+    condition = Q()
+    base = summary["start"]
+    for first_bin, last_bin in spans:
+        condition |= Q(
+            created_at__gte=base + timedelta(seconds=(first_bin * window) - 1),
+            created_at__lt=base + timedelta(seconds=((last_bin + 1) * window) + 1),
+        )
+    rows = [
+        SignatureRow(pk, created, "", "")
+        for pk, created in signatures.filter(condition).values_list("pk", "created_at").iterator(chunk_size=5000)
+    ]
+    return clusters + _burst_spans(rows, window, threshold, total)
+
+
+def _pair(bins: list[int], pair: tuple[int, int]) -> int:
+    a, b = pair
+    if a < 0 or b >= len(bins):
+        return bins[a] if 0 <= a < len(bins) else (bins[b] if 0 <= b < len(bins) else 0)
+    return bins[a] + bins[b]
+
+
+def _burst_spans(rows: list[SignatureRow], window: float, threshold: float, total: int) -> list[Cluster]:
+    """The sliding-window part of `_bursts()` with a given threshold and total."""
+    rows = sorted(rows, key=lambda r: (r.created, r.id))
+    times = [r.created.timestamp() for r in rows]
+    spans: list[list[int]] = []
+    j = 0
+    for i, t in enumerate(times):
+        if j < i:
+            j = i
+        while j + 1 < len(times) and times[j + 1] < t + window:
+            j += 1
+        if j - i + 1 >= threshold:
+            if spans and i <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], j)
+            else:
+                spans.append([i, j])
+    return [_cluster("burst", rows[a].created.isoformat(), rows[a : b + 1], total) for a, b in spans]

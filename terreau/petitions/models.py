@@ -250,6 +250,8 @@ class Signature(models.Model):
     show_name = models.BooleanField(_("afficher mon nom publiquement"), default=False)
     notify_answer = models.BooleanField(_("m'informer de la réponse"), default=False)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # fraud.ip_range(ip) (/24 or /48), "" without an address: the cluster job groups by it in SQL.
+    ip_range = models.CharField(max_length=50, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # SHA-256 of the single-purpose random tokens sent by email (never the token itself).
@@ -293,6 +295,13 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.ip and not self.ip_range:
+            from terreau.petitions.fraud import ip_range
+
+            self.ip_range = ip_range(str(self.ip))
+        super().save(*args, **kwargs)
 
 
 class CounterShard(models.Model):

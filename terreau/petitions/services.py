@@ -278,9 +278,21 @@ def reconcile_counts(petition_id: int) -> dict[str, int]:
     return {"shards": summed, "exact": exact}
 
 
-def check_thresholds(petition_id: int, count: int | None = None) -> None:
-    """Open the answer due at N signatures, note the escalation threshold at M (once each)."""
-    petition = Petition.objects.select_related("petition_type").filter(pk=petition_id).first()
+def thresholds_pending(petition: Petition) -> bool:
+    """Whether a threshold of this petition (as loaded) is still to be reached."""
+    return petition.petition_type_id is not None and (
+        petition.threshold_reached_at is None or petition.escalation_reached_at is None
+    )
+
+
+def check_thresholds(petition_id: int, count: int | None = None, *, petition: Petition | None = None) -> None:
+    """Open the answer due at N signatures, note the escalation threshold at M (once each).
+
+    `petition` (with its type) saves the lookup when the caller already has it; the UPDATEs
+    below are conditional, so a stale copy cannot record a threshold twice.
+    """
+    if petition is None:
+        petition = Petition.objects.select_related("petition_type").filter(pk=petition_id).first()
     if petition is None or petition.petition_type is None:
         return
     kind = petition.petition_type
@@ -438,6 +450,7 @@ def sign_anonymous(
                 show_name=bool(show_name),
                 notify_answer=bool(notify_answer),
                 ip=ip if ip and ip != "unknown" else None,
+                ip_range=fraud.ip_range(ip) if ip and ip != "unknown" else "",
                 suspicious=bool(flags),
                 flags=flags,
             )
@@ -481,6 +494,7 @@ def sign_as_user(
                 show_name=bool(show_name),
                 notify_answer=bool(notify_answer),
                 ip=ip if ip and ip != "unknown" else None,
+                ip_range=fraud.ip_range(ip) if ip and ip != "unknown" else "",
                 confirmed_at=now,
                 suspicious=bool(flags),
                 flags=flags,
@@ -508,7 +522,13 @@ def confirm_signature(token: str) -> Signature | None:
     if not isinstance(token, str) or not (20 <= len(token) <= 100):
         return None
     digest = _hash(token)
-    signature = Signature.objects.select_related("petition").filter(confirm_token_hash=digest).first()
+    found = (
+        Signature.objects.select_related("petition", "petition__petition_type")
+        .only(*_CONFIRM_FIELDS)
+        .filter(confirm_token_hash=digest)
+        .order_by()[:1]
+    )
+    signature = next(iter(found), None)
     if signature is None:
         return None
     if signature.confirmed_at is not None:
@@ -522,13 +542,44 @@ def confirm_signature(token: str) -> Signature | None:
         updated = Signature.objects.filter(pk=signature.pk, confirmed_at__isnull=True).update(
             confirmed_at=now, counted=not signature.suspicious and signature.invalidated_at is None
         )
-        counted = updated and not signature.suspicious and signature.invalidated_at is None
+        counted = bool(updated) and not signature.suspicious and signature.invalidated_at is None
         if counted:
             _shard_add(signature.petition_id, 1)
-    signature.refresh_from_db()
+    if updated:
+        # What the UPDATE wrote (no refresh_from_db: a second query for known values).
+        signature.confirmed_at, signature.counted = now, counted
+    else:
+        # Confirmed by a concurrent request in the meantime: read what it wrote.
+        signature.refresh_from_db(fields=["confirmed_at", "counted"])
     if counted:
-        _after_count_change(signature.petition_id)
+        cache.delete(count_cache_key(signature.petition_id))
+        if thresholds_pending(signature.petition):
+            check_thresholds(signature.petition_id, petition=signature.petition)
     return signature
+
+
+# What confirm_signature reads: the signature's state and what the thresholds need.
+_CONFIRM_FIELDS = (
+    "id",
+    "petition_id",
+    "confirmed_at",
+    "confirm_expires_at",
+    "suspicious",
+    "invalidated_at",
+    "counted",
+    "petition__id",
+    "petition__slug",
+    "petition__status",
+    "petition__closes_on",
+    "petition__closed_at",
+    "petition__petition_type_id",
+    "petition__threshold_reached_at",
+    "petition__escalation_reached_at",
+    "petition__petition_type__id",
+    "petition__petition_type__answer_threshold",
+    "petition__petition_type__answer_days",
+    "petition__petition_type__escalation_threshold",
+)
 
 
 def _withdraw(signature_id: int) -> bool:
@@ -688,19 +739,16 @@ def flag_signatures(petition_id: int, ids: list[int], reason: str) -> int:
 
 
 def flag_clusters(petition_id: int, *, days: int = 7) -> list[fraud.Cluster]:
-    """Find unusual clusters among the recent signatures of a petition and flag them."""
+    """Find unusual clusters among the recent signatures of a petition and flag them.
+
+    Grouped in the database (`fraud.find_clusters_in_db`): only the members of the flagged
+    groups are read, not every signature of the last `days` days.
+    """
     now = timezone.now()
-    rows = (
-        fraud.SignatureRow(
-            id=pk, created=created, ip_range=fraud.ip_range(ip) if ip else "unknown", email_domain=domain or ""
-        )
-        for pk, created, ip, domain in Signature.objects.filter(
-            petition_id=petition_id, created_at__gte=now - datetime.timedelta(days=days), invalidated_at__isnull=True
-        )
-        .values_list("pk", "created_at", "ip", "email_domain")
-        .iterator(chunk_size=5000)
+    recent = Signature.objects.filter(
+        petition_id=petition_id, created_at__gte=now - datetime.timedelta(days=days), invalidated_at__isnull=True
     )
-    clusters = fraud.find_clusters(rows, now=now)
+    clusters = fraud.find_clusters_in_db(recent, now=now)
     for cluster in clusters:
         flag_signatures(petition_id, list(cluster.ids), f"cluster_{cluster.kind}")
     return clusters
@@ -839,6 +887,7 @@ def anonymize_petition(petition_id: int) -> int:
             email_domain="",
             postcode="",
             ip=None,
+            ip_range="",
             user=None,
             show_name=False,
             notify_answer=False,

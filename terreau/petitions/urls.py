@@ -16,6 +16,7 @@ urlpatterns = [
     path("<slug:slug>/carte.svg", views.petition_map, name="map"),
     path("<slug:slug>/signer/", views.sign, name="sign"),
     path("<slug:slug>/signer/merci/", views.thanks, name="thanks"),
+    path("<slug:slug>/signer/confirmee/", views.confirmed, name="confirmed"),
     path("<slug:slug>/retirer/", views.withdraw, name="withdraw"),
     path("<slug:slug>/nouvelles/", views.post_update, name="update"),
     path("<slug:slug>/signatures.csv", views.export_signatures, name="export"),

@@ -39,7 +39,7 @@ from terreau.territories import svgmap
 from terreau.territories.forms import picker_redisplay, picker_search_requested
 
 PAGE_SIZE = 20
-PAGE_TTL = 20
+PAGE_TTL = 15  # seconds, the page fragment (see pagecache for the whole staleness budget)
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -100,17 +100,9 @@ def _body_context(petition: Petition) -> dict[str, Any]:
     }
 
 
-FRESH_KEY = "petitions_fresh"
-
-
 def _render_body(request: HttpRequest, petition: Petition) -> str:
-    """The page's main fragment; cached per language for anonymous readers of public petitions.
-
-    A visitor who has just confirmed their signature sees a fresh rendering once (a session
-    flag, so that a query string cannot be used to bypass the cache).
-    """
-    fresh = FRESH_KEY in request.session and request.session.pop(FRESH_KEY) == petition.pk
-    if fresh or request.user.is_authenticated or not petition.is_public:
+    """The page's main fragment; cached per language for anonymous readers of public petitions."""
+    if request.user.is_authenticated or not petition.is_public:
         return render_to_string("petitions/includes/body.html", _body_context(petition), request=None)
     key = f"petitions:page:{petition.pk}:{translation.get_language()}"
     html = cache.get(key)
@@ -141,9 +133,10 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     if user.is_authenticated:
-        patch_cache_control(response, private=True, no_cache=True)
+        pagecache.make_private(response, no_cache=True)
     else:
-        patch_cache_control(response, private=True, max_age=PAGE_TTL)
+        # The same page for every anonymous visitor: pagecache makes it public when it may.
+        response.shareable = True
     return response
 
 
@@ -153,7 +146,8 @@ def petition_count(request: HttpRequest, slug: str) -> JsonResponse:
     if petition is None or not petition.is_public:
         raise Http404
     response = JsonResponse({"slug": petition.slug, "signatures": queries.signature_count(petition.pk)})
-    patch_cache_control(response, public=True, max_age=30)
+    # 10 s (count cache) + 20 s (shared cache) + 20 s (browser) = at most 50 s stale.
+    patch_cache_control(response, public=True, max_age=20, s_maxage=20)
     return response
 
 
@@ -298,15 +292,31 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button (mail scanners follow links); POST confirms."""
+    """GET shows a button (mail scanners follow links); POST confirms.
+
+    The answer is a redirect to the "confirmed" page: no session, no flash message (a
+    session would be a write per confirmation and would take the visitor off the cached
+    pages for the rest of their visit).
+    """
     if request.method == "POST":
         signature = services.confirm_signature(token)
         if signature is None:
             return render(request, "petitions/token_invalid.html", status=404)
-        messages.success(request, _("Merci, votre signature est confirmée."))
-        request.session[FRESH_KEY] = signature.petition_id
-        return redirect(signature.petition.get_absolute_url())
+        return redirect(reverse("petitions:confirmed", args=[signature.petition.slug]))
     return render(request, "petitions/confirm.html", {"token": token})
+
+
+@require_GET
+def confirmed(request: HttpRequest, slug: str) -> HttpResponse:
+    """After a confirmation: thanks, and the exact count (the sum of the shards, one cheap query)."""
+    petition = queries.petition_for_signing(slug)
+    if petition is None or not petition.is_public:
+        raise Http404
+    response = render(
+        request, "petitions/confirmed.html", {"petition": petition, "count": services.exact_count(petition.pk)}
+    )
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 
 from terreau.petitions import services
 from terreau.petitions.models import Petition, PetitionType, Signature
@@ -105,6 +106,11 @@ def test_sign_confirm_count_and_already_signed(visitor_factory, citizen, institu
     v.page.get_by_role("button", name="Confirmer ma signature").click()
     v.check()
     assert "Merci, votre signature est confirmée" in v.page.content()
+    assert v.page.locator(".count strong").inner_text() == "1"  # the exact count
+    # The petition page is served from caches for at most a minute; past that, the new count.
+    cache.clear()
+    v.page.get_by_role("link", name="Revenir à la pétition").click()
+    v.check()
     assert v.page.locator(".count strong").inner_text() == "1"
     assert "Alex Martin" in v.page.content() and "alex.martin@example.org" not in v.page.content()
 
@@ -173,3 +179,24 @@ def test_similar_petitions_shown_while_drafting(visitor_factory, citizen, instit
     v.page.get_by_role("link", name=existing.title).wait_for()
     v.check()
     assert not Petition.objects.filter(author=author).exists()
+
+
+@JS
+def test_cached_petition_page_and_language_switch(visitor_factory, citizen, institution, petition_type, javascript):
+    """The anonymous page is public and cookie-free; its language form (a GET) still works."""
+    moderator = member(institution, "moderator")
+    petition = open_petition(citizen, institution, petition_type, moderator)
+    v = visitor_factory(javascript=javascript)
+    response = v.goto(petition.get_absolute_url())
+    assert "public" in response.headers["cache-control"] and "set-cookie" not in response.headers
+    assert v.page.context.cookies() == []
+    v.page.get_by_label("Langue").select_option("en")
+    v.page.get_by_role("button", name="Changer").click()
+    v.check()
+    assert v.page.url.endswith(petition.get_absolute_url())
+    assert v.page.locator("html").get_attribute("lang") == "en"
+    assert [c["name"] for c in v.page.context.cookies()] == ["django_language"]
+    # Signing is one click away, on its own page.
+    v.page.get_by_role("link", name=re.compile("Signer|Sign")).click()
+    v.check()
+    assert v.page.url.endswith(f"/petitions/{petition.slug}/signer/")

@@ -334,3 +334,51 @@ def test_concurrent_counting_is_exact_on_redis(limits, settings):
 def test_sliding_window_on_redis(limits, settings, monkeypatch):
     _redis_or_skip(settings)
     test_sliding_window(limits, monkeypatch)
+
+
+# --- find_clusters_in_db: the same answer as find_clusters, grouped by the database -------
+
+
+def _store(petition, rows: list[SignatureRow]) -> list[SignatureRow]:
+    """Signatures for these rows; returns the rows as the database holds them."""
+    from terreau.petitions.models import Signature
+
+    Signature.objects.bulk_create(
+        Signature(
+            petition=petition,
+            name="S",
+            email=f"s{r.id}@{r.email_domain}",
+            email_normalized=f"s{r.id}@{r.email_domain}",
+            email_domain=r.email_domain,
+            ip_range=r.ip_range,
+            flags=[str(r.id)],
+        )
+        for r in rows
+    )
+    by_row = {r.id: r for r in rows}
+    stored = []
+    for pk, flags in Signature.objects.filter(petition=petition).values_list("pk", "flags"):
+        r = by_row[int(flags[0])]
+        Signature.objects.filter(pk=pk).update(created_at=r.created)
+        stored.append(SignatureRow(pk, r.created, r.ip_range, r.email_domain))
+    return stored
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_database_grouping_matches_the_python_rules(open_petition, seed):
+    from terreau.petitions.models import Signature
+
+    rows = uniform_rows(400, days=10, ranges=60, domains=60, seed=seed)
+    at = NOW - timedelta(days=3 + seed)
+    planted = [  # a burst of webmail signatures, a range and a domain spread over days
+        *(SignatureRow(10_000 + i, at + timedelta(seconds=2 * i), f"100.{i}.0.0/24", "gmail.com") for i in range(120)),
+        *(SignatureRow(20_000 + i, at - timedelta(minutes=41 * i), "203.0.113.0/24", "orange.fr") for i in range(70)),
+        *(SignatureRow(30_000 + i, at - timedelta(minutes=53 * i), f"198.{i}.0.0/24", "ent.fr") for i in range(80)),
+    ]
+    stored = _store(open_petition, rows + planted)
+    kw = {"now": NOW, "min_count": 50, "burst_min_count": 50, "range_share": 0.1, "domain_share": 0.1}
+    expected = find_clusters(stored, **kw)
+    got = fraud.find_clusters_in_db(Signature.objects.filter(petition=open_petition), **kw)
+    assert {c.kind for c in expected} == {"ip_range", "domain", "burst"}
+    assert got == expected

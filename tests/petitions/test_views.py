@@ -42,7 +42,7 @@ def test_detail_for_anonymous_is_cacheable_and_escaped(client, citizen, institut
     response = client.get(petition.get_absolute_url())
     assert response.status_code == 200
     assert b"<svg onload" not in response.content and b"&lt;svg onload=alert(1)&gt;" in response.content
-    assert "max-age=20" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert "public" in response["Cache-Control"] and "s-maxage=10" in response["Cache-Control"]
     assert b"<progress" in response.content and b'style="' not in response.content
 
 
@@ -57,13 +57,17 @@ def test_anonymous_sign_confirm_and_count(client, open_petition):
     assert client.get(confirm_url).status_code == 200
     assert Signature.objects.get().confirmed_at is None
     response = client.post(confirm_url)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"].endswith("/signer/confirmee/")
+    assert "sessionid" not in "".join(response.cookies) and "messages" not in response.cookies
+    thanks = client.get(response["Location"])
+    assert "Merci, votre signature est confirmée" in thanks.content.decode()
+    assert "<strong>1</strong>" in thanks.content.decode()
     page = client.get(open_petition.get_absolute_url()).content.decode()
     assert "<strong>1</strong>" in page
     assert "Alex Martin" in page and "alex@example.org" not in page
     count = client.get(f"/petitions/{open_petition.slug}/compte.json")
     assert count.json() == {"slug": open_petition.slug, "signatures": 1}
-    assert "public" in count["Cache-Control"] and "max-age=30" in count["Cache-Control"]
+    assert "public" in count["Cache-Control"] and "s-maxage=20" in count["Cache-Control"]
 
 
 def test_known_and_unknown_email_same_response(client, open_petition):
@@ -239,11 +243,15 @@ def test_confirming_visitor_sees_fresh_count_others_cached(client, open_petition
     client.post(f"/petitions/{open_petition.slug}/signer/", SIGN)
     token = CONFIRM_RE.search(mail.outbox[-1].body).group(1)
     response = client.post(f"/petitions/confirmer/{token}/", follow=True)
-    assert b"<strong>1</strong>" in response.content
-    # Another anonymous reader gets the cached fragment (at most 30 s stale).
+    assert b"<strong>1</strong>" in response.content  # the "confirmed" page: exact count
+    assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    # Another anonymous reader gets the cached page (at most 55 s stale).
     assert b"<strong>0</strong>" in other.get(open_petition.get_absolute_url()).content
-    # A query string does not bypass the cache.
+    # A query string does not bypass the cached fragment.
     assert b"<strong>0</strong>" in other.get(open_petition.get_absolute_url() + "?x=1").content
+    # A second click on the link is harmless.
+    again = client.post(f"/petitions/confirmer/{token}/")
+    assert again.status_code == 302 and services.exact_count(open_petition.pk) == 1
 
 
 def test_departement_map_svg(client, open_petition, pending_petition):

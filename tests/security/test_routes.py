@@ -382,7 +382,8 @@ READ_ONLY = {
     "consultations:text", "consultations:contributions", "consultations:answers", "consultations:version",
     "consultations:section", "consultations:contribution",
     "petitions:list", "petitions:detail", "petitions:similar", "petitions:queue", "petitions:feed",
-    "petitions:count", "petitions:thanks", "petitions:export", "petitions:map",
+    "petitions:count", "petitions:thanks", "petitions:export", "petitions:map", "petitions:confirmed",
+    "switch_language",
     "synthesis:detail", "synthesis:contributions", "synthesis:report", "synthesis:map", "synthesis:export_json",
     "synthesis:export_csv", "synthesis:manage", "synthesis:edit", "synthesis:progress",
 }  # fmt: skip
