@@ -376,13 +376,14 @@ def find_clusters_in_db(
     min_count: int | None = None,
     range_share: float | None = None,
     domain_share: float | None = None,
+    country_share: float | None = None,
     burst_window: timedelta | None = None,
     burst_factor: float | None = None,
     burst_min_count: int | None = None,
 ) -> list[Cluster]:
     """`find_clusters()` over a Signature queryset, grouped by the database.
 
-    Same rules and same result (ranges, domains, bursts; signatures carry no country), but
+    Same rules and same result (ranges, domains, countries, bursts), but
     only the group counts and the members of the flagged groups leave the database: the
     ranges and domains with `GROUP BY`, the burst baseline with a `GROUP BY` on fixed time
     bins, and the sliding window runs over the rows of the bins dense enough to hold a burst
@@ -392,9 +393,11 @@ def find_clusters_in_db(
     min_count = cfg["cluster_min_count"] if min_count is None else min_count
     range_share = cfg["cluster_range_share"] if range_share is None else range_share
     domain_share = cfg["cluster_domain_share"] if domain_share is None else domain_share
+    country_share = cfg["cluster_country_share"] if country_share is None else country_share
     window = burst_window.total_seconds() if burst_window else float(cfg["burst_window"])
     burst_factor = cfg["burst_factor"] if burst_factor is None else burst_factor
     burst_min_count = cfg["burst_min_count"] if burst_min_count is None else burst_min_count
+    home = {c.upper() for c in cfg["home_countries"]}
 
     signatures = signatures.order_by()
     summary = signatures.aggregate(total=Count("*"), start=Min("created_at"), end=Max("created_at"))
@@ -403,7 +406,11 @@ def find_clusters_in_db(
         return []
     need = max(min_count, 1)
     clusters: list[Cluster] = []
-    for kind, field, share in (("ip_range", "ip_range", range_share), ("domain", "email_domain", domain_share)):
+    for kind, field, share in (
+        ("ip_range", "ip_range", range_share),
+        ("domain", "email_domain", domain_share),
+        ("country", "country", country_share),
+    ):
         groups = (
             signatures.exclude(**{field: ""})
             .values_list(field)
@@ -415,9 +422,11 @@ def find_clusters_in_db(
                 continue
             if kind == "domain" and is_webmail(key.lower()):
                 continue
+            if kind == "country" and key.upper() in home:
+                continue
             if n >= min_count and n / total >= share:
                 clusters.append(_db_cluster(kind, key, signatures.filter(**{field: key}), total))
-    order = {"ip_range": 0, "domain": 1}
+    order = {"ip_range": 0, "domain": 1, "country": 2}
     clusters.sort(key=lambda c: (order[c.kind], -c.count, c.key))
 
     # Bursts: the baseline from fixed bins counted by the database.

@@ -252,6 +252,8 @@ class Signature(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     # fraud.ip_range(ip) (/24 or /48), "" without an address: the cluster job groups by it in SQL.
     ip_range = models.CharField(max_length=50, blank=True, default="")
+    # The country the address was allocated to (core.geoip), "" when unknown: one fraud signal.
+    country = models.CharField(max_length=2, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # SHA-256 of the single-purpose random tokens sent by email (never the token itself).
@@ -301,6 +303,10 @@ class Signature(models.Model):
             from terreau.petitions.fraud import ip_range
 
             self.ip_range = ip_range(str(self.ip))
+        if self.ip and not self.country:
+            from terreau.core.geoip import country_of_ip
+
+            self.country = country_of_ip(str(self.ip)) or ""
         super().save(*args, **kwargs)
 
 

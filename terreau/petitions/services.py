@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from terreau.audit.services import record_event
 from terreau.core import ratelimit
+from terreau.core.geoip import country_of_ip
 from terreau.core.markdown import render_markdown
 from terreau.petitions import emails, fraud
 from terreau.petitions.models import (
@@ -432,6 +433,7 @@ def sign_anonymous(
     from terreau.petitions import tasks
 
     _require_signable(petition)
+    country = country or country_of_ip(ip)
     flags = fraud.assess_signature(
         petition_id=petition.pk, ip=ip or "unknown", email_domain=signer.email_domain, country=country
     )
@@ -451,6 +453,7 @@ def sign_anonymous(
                 notify_answer=bool(notify_answer),
                 ip=ip if ip and ip != "unknown" else None,
                 ip_range=fraud.ip_range(ip) if ip and ip != "unknown" else "",
+                country=country or "",
                 suspicious=bool(flags),
                 flags=flags,
             )
@@ -477,7 +480,8 @@ def sign_as_user(
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     domain = emails.email_domain(normalized)
-    flags = fraud.assess_signature(petition_id=petition.pk, ip=ip or "unknown", email_domain=domain, country=None)
+    country = country_of_ip(ip)
+    flags = fraud.assess_signature(petition_id=petition.pk, ip=ip or "unknown", email_domain=domain, country=country)
     commune = user.commune
     now = timezone.now()
     try:
@@ -495,6 +499,7 @@ def sign_as_user(
                 notify_answer=bool(notify_answer),
                 ip=ip if ip and ip != "unknown" else None,
                 ip_range=fraud.ip_range(ip) if ip and ip != "unknown" else "",
+                country=country or "",
                 confirmed_at=now,
                 suspicious=bool(flags),
                 flags=flags,
@@ -888,6 +893,7 @@ def anonymize_petition(petition_id: int) -> int:
             postcode="",
             ip=None,
             ip_range="",
+            country="",
             user=None,
             show_name=False,
             notify_answer=False,

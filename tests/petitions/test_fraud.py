@@ -351,6 +351,7 @@ def _store(petition, rows: list[SignatureRow]) -> list[SignatureRow]:
             email_normalized=f"s{r.id}@{r.email_domain}",
             email_domain=r.email_domain,
             ip_range=r.ip_range,
+            country=r.country or "",
             flags=[str(r.id)],
         )
         for r in rows
@@ -360,7 +361,7 @@ def _store(petition, rows: list[SignatureRow]) -> list[SignatureRow]:
     for pk, flags in Signature.objects.filter(petition=petition).values_list("pk", "flags"):
         r = by_row[int(flags[0])]
         Signature.objects.filter(pk=pk).update(created_at=r.created)
-        stored.append(SignatureRow(pk, r.created, r.ip_range, r.email_domain))
+        stored.append(SignatureRow(pk, r.created, r.ip_range, r.email_domain, r.country))
     return stored
 
 
@@ -375,10 +376,22 @@ def test_database_grouping_matches_the_python_rules(open_petition, seed):
         *(SignatureRow(10_000 + i, at + timedelta(seconds=2 * i), f"100.{i}.0.0/24", "gmail.com") for i in range(120)),
         *(SignatureRow(20_000 + i, at - timedelta(minutes=41 * i), "203.0.113.0/24", "orange.fr") for i in range(70)),
         *(SignatureRow(30_000 + i, at - timedelta(minutes=53 * i), f"198.{i}.0.0/24", "ent.fr") for i in range(80)),
+        *(
+            SignatureRow(40_000 + i, at - timedelta(minutes=37 * i), f"203.{i}.1.0/24", f"d{i}.example", "VN")
+            for i in range(90)
+        ),
     ]
     stored = _store(open_petition, rows + planted)
-    kw = {"now": NOW, "min_count": 50, "burst_min_count": 50, "range_share": 0.1, "domain_share": 0.1}
+    kw = {
+        "now": NOW,
+        "min_count": 50,
+        "burst_min_count": 50,
+        "range_share": 0.09,
+        "domain_share": 0.09,
+        "country_share": 0.09,
+    }
     expected = find_clusters(stored, **kw)
     got = fraud.find_clusters_in_db(Signature.objects.filter(petition=open_petition), **kw)
-    assert {c.kind for c in expected} == {"ip_range", "domain", "burst"}
+    assert {c.kind for c in expected} == {"ip_range", "domain", "country", "burst"}
+    assert [c.key for c in expected if c.kind == "country"] == ["VN"]
     assert got == expected

@@ -102,6 +102,14 @@ def test_similar_petitions(open_petition, citizen, institution):
 # --- Signing -----------------------------------------------------------------------------
 
 
+def test_the_signature_records_the_country_its_address_was_allocated_to(open_petition, citizen):
+    services.sign_anonymous(open_petition, signer(email="a@example.org"), ip="8.8.8.8")
+    services.sign_anonymous(open_petition, signer(email="b@example.org"), ip="192.168.1.20")
+    services.sign_as_user(citizen, open_petition, ip="90.84.0.1")
+    countries = dict(Signature.objects.values_list("email", "country"))
+    assert countries == {"a@example.org": "US", "b@example.org": "", citizen.email: "FR"}
+
+
 def test_anonymous_sign_confirm_counts(open_petition):
     services.sign_anonymous(open_petition, signer(postcode="75001"))
     sig = Signature.objects.get()
