@@ -107,16 +107,25 @@ def register_synthesis_source() -> None:
 
 
 def register_all() -> None:
+    from django.urls import reverse
+
     from terreau.accounts.services import PERSONAL_DATA_EXPORTERS
     from terreau.api.api import api
     from terreau.audit.kinds import register_kind
     from terreau.opendata.exports import register_dataset
-    from terreau.petitions import exports, queries
+    from terreau.petitions import exports, queries, services
+    from terreau.processes.modules import register_institution_link
     from terreau.processes.queries import register_answer_provider
 
     register_answer_provider(queries.tracked_answers)
     register_comments()
     register_synthesis_source()
+    register_institution_link(
+        "petitions.types",
+        _("Types de pétition et seuils"),
+        url=lambda institution: reverse("petitions_backoffice:types", args=[institution.slug]),
+        visible=services.can_edit_petition_types,
+    )
     for kind, label in {
         "petition.published": _("Pétition publiée"),
         "petition.refused": _("Pétition refusée par la modération"),
@@ -125,6 +134,8 @@ def register_all() -> None:
         "petition.escalated": _("Pétition transformée en démarche"),
         "petition.invalidated": _("Signatures de pétition invalidées"),
         "petition.flags_cleared": _("Signalements de signatures levés"),
+        "petition.type_created": _("Type de pétition créé"),
+        "petition.type_changed": _("Seuils d'un type de pétition modifiés"),
     }.items():
         register_kind(kind, label)
     if personal_data not in PERSONAL_DATA_EXPORTERS:
