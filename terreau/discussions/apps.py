@@ -31,6 +31,7 @@ class DiscussionsConfig(AppConfig):
             get_process=lambda comment: comment.process,
             get_institution=lambda comment: comment.institution,
             is_moderator=_moderates_target,
+            is_public=_target_shows_comments,
             get_place=_comment_place,
             for_institution=lambda queryset, institution: queryset.filter(institution=institution),
             get_url=lambda comment: reverse("discussions:comment", args=[comment.pk]),
@@ -45,6 +46,14 @@ def _moderates_target(user, comment) -> bool:
 
     target, entry = commentable_target(comment)
     return target is not None and entry is not None and bool(entry.is_moderator(user, target))
+
+
+def _target_shows_comments(comment) -> bool:
+    """A comment may be reported while its target shows comments (not a draft process or petition)."""
+    from terreau.discussions.queries import commentable_target
+
+    target, entry = commentable_target(comment)
+    return target is not None and entry is not None and entry.shows_comments(target)
 
 
 def _comment_place(comment) -> str:
