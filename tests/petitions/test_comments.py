@@ -15,7 +15,7 @@ from terreau.moderation.models import Block, Decision, Visibility
 from terreau.petitions import pagecache
 from terreau.petitions import services as petitions
 from terreau.petitions.models import Petition
-from tests.conftest import make_user, member
+from tests.conftest import make_user
 from tests.petitions.conftest import make_petition
 
 pytestmark = pytest.mark.django_db
