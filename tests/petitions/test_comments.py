@@ -199,3 +199,16 @@ def test_my_data_export_lists_petition_comments(client, open_petition, other_cit
     assert exported[0]["process"] is None
     assert exported[0]["about"] == open_petition.title
     assert exported[0]["institution"] == open_petition.institution.name
+
+
+def test_api_lists_public_comments_of_a_public_petition(
+    client, open_petition, pending_petition, other_citizen, moderator
+):
+    comments.post_comment(other_citizen, open_petition, "Dans l'API")
+    hidden = comments.post_comment(other_citizen, open_petition, "Masqué")
+    moderation.hide(moderator, hidden, reason="spam")
+    body = client.get(f"/api/petitions/{open_petition.slug}/comments").json()
+    assert [c["body"] for c in body["results"]] == ["Dans l'API"]
+    assert body["results"][0]["target"] == {"type": "petitions.petition", "id": open_petition.pk}
+    assert "Dominique" not in str(body)
+    assert client.get(f"/api/petitions/{pending_petition.slug}/comments").status_code == 404
