@@ -51,6 +51,8 @@ def test_addressee_admin_runs_it_from_the_staff_page(client, commented, inst_adm
     created.refresh_from_db()
     assert created.computed_at is not None and created.themes.exists()
     assert "Voir et modifier la synthèse" in client.get(f"/petitions/{commented.slug}/gestion/").content.decode()
+    edit = client.get(response.url).content.decode()
+    assert commented.title in edit and "Publier la synthèse" in edit
     # Not linked from the public page while it is a draft; linked once published.
     client.logout()
     assert f"/syntheses/{created.pk}/" not in client.get(f"/petitions/{commented.slug}/").content.decode()
