@@ -91,6 +91,7 @@ def build(seed: int = 42):
                 content_type=ct,
                 object_id=process.pk,
                 process=process,
+                institution_id=process.institution_id,
                 author=rng.choice(authors),
                 body=f"#{i} {body}",
                 body_html=f"<p>#{i}</p>{html}",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("terreau.synthesis.urls")),
     path("espace/", include("terreau.processes.backoffice_urls")),
     path("espace/modules/", include("terreau.pages.urls")),
+    path("espace/", include("terreau.petitions.backoffice_urls")),
     path("", include("terreau.consultations.urls")),
     path("petitions/", include("terreau.petitions.urls")),
     path("", include("terreau.processes.urls")),

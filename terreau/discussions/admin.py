@@ -7,11 +7,11 @@ from terreau.discussions.models import Comment
 class CommentAdmin(admin.ModelAdmin):
     """Read-only: comments are written by participants and moderated through moderation.services."""
 
-    list_display = ("id", "process", "author", "depth", "status", "created_at")
-    list_filter = ("status", "depth")
+    list_display = ("id", "institution", "process", "content_type", "author", "depth", "status", "created_at")
+    list_filter = ("status", "depth", "content_type")
     search_fields = ("body",)
-    list_select_related = ("process", "author")
-    raw_id_fields = ("process", "parent", "thread", "author", "hidden_by")
+    list_select_related = ("institution", "process", "content_type", "author")
+    raw_id_fields = ("institution", "process", "parent", "thread", "author", "hidden_by")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:

@@ -19,13 +19,14 @@ CHUNK = 1000
 
 
 def _comments(ctx: ExportContext) -> Iterator[dict[str, Any]]:
-    qs = public_comments().select_related("process", "content_type", "author__commune")
+    qs = public_comments().select_related("process", "institution", "content_type", "author__commune")
     for comment in qs.iterator(chunk_size=CHUNK):
         author = comment.author
         deleted = author.deleted_at is not None
         yield {
             "id": comment.pk,
-            "process_slug": comment.process.slug,
+            "process_slug": comment.process.slug if comment.process_id else None,
+            "institution_slug": comment.institution.slug,
             "target_type": f"{comment.content_type.app_label}.{comment.content_type.model}",
             "target_id": comment.object_id,
             "parent_id": comment.parent_id,
@@ -43,12 +44,14 @@ DATASETS = (
         name="commentaires",
         title=_("Commentaires"),
         description=_(
-            "Les commentaires publics sur les démarches : texte, date, type de participant et département. "
+            "Les commentaires publics sur les démarches et les pétitions : texte, date, type de participant "
+            "et département. "
             "Les commentaires masqués par la modération et les noms des personnes ne sont jamais publiés."
         ),
         columns=(
             Column("id", "integer", _("Identifiant"), constraints={"required": True, "unique": True}),
-            Column("process_slug", "string", _("Identifiant de la démarche")),
+            Column("process_slug", "string", _("Identifiant de la démarche"), _("Vide hors démarche (pétition).")),
+            Column("institution_slug", "string", _("Institution qui modère")),
             Column("target_type", "string", _("Objet commenté (type)")),
             Column("target_id", "integer", _("Objet commenté (identifiant)")),
             Column("parent_id", "integer", _("Réponse au commentaire"), _("Vide pour un premier commentaire.")),

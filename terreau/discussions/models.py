@@ -26,8 +26,14 @@ class Comment(Moderatable):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("content_type", "object_id")
-    # Denormalised from the target: the institution of this process moderates the comment.
-    process = models.ForeignKey("processes.Process", on_delete=models.CASCADE, related_name="comments")
+    # Denormalised from the target: this institution moderates the comment (reports, queue,
+    # blocks, public log). For content of a process, the process's institution; for a
+    # petition, its addressee.
+    institution = models.ForeignKey("processes.Institution", on_delete=models.CASCADE, related_name="comments")
+    # Denormalised from the target when it belongs to a process (None for a petition).
+    process = models.ForeignKey(
+        "processes.Process", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
     # The depth-0 comment a reply belongs to: one query fetches every reply of a page of threads.
     thread = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -66,10 +72,17 @@ class Comment(Moderatable):
             models.Index(fields=["content_type", "object_id", "depth", "created_at", "id"], name="comment_page_idx"),
             models.Index(fields=["thread", "created_at", "id"], name="comment_thread_idx"),
             models.Index(fields=["process", "status", "created_at"], name="comment_process_idx"),
+            models.Index(fields=["institution", "status", "created_at"], name="comment_institution_idx"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} — {self.author}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Rows written directly (scripts, tests) with a process only: its institution moderates.
+        if self.institution_id is None and self.process_id is not None:
+            self.institution_id = self.process.institution_id
+        super().save(*args, **kwargs)
 
     @property
     def html(self) -> SafeString:

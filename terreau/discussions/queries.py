@@ -49,9 +49,12 @@ def _materialize(qs: QuerySet[Comment]) -> list[Comment]:
 
 
 def public_comments() -> QuerySet[Comment]:
-    """Every comment the public may read: visible, on a published or archived process, on
-    an object its model declares public. Oldest first. For the API, exports and feeds."""
-    qs = Comment.objects.filter(status=Visibility.VISIBLE).exclude(process__status=Process.Status.DRAFT)
+    """Every comment the public may read: visible, not on a draft process, on an object its
+    model declares public (comments outside any process, e.g. on petitions, are filtered by
+    that alone). Oldest first. For the API, exports and feeds."""
+    qs = Comment.objects.filter(status=Visibility.VISIBLE).filter(
+        Q(process__isnull=True) | ~Q(process__status=Process.Status.DRAFT)
+    )
     for entry in all_commentables():
         if entry.public_objects is not None:
             content_type = ContentType.objects.get_for_model(entry.model)
@@ -73,7 +76,7 @@ def visible_comments_for(obj: Any) -> QuerySet[Comment]:
 
 def comments_by(user) -> QuerySet[Comment]:
     """A participant's own comments (for their personal data export), hidden ones included."""
-    return Comment.objects.filter(author=user).select_related("process").order_by("created_at", "id")
+    return Comment.objects.filter(author=user).select_related("process", "institution").order_by("created_at", "id")
 
 
 def comment_count(obj: Any) -> int:

@@ -77,7 +77,7 @@ def can_post_reason(user, target: Any, entry: Commentable | None = None) -> str 
         return _("Connectez-vous pour commenter.")
     if not has_verified_email(user):
         return _("Confirmez votre adresse e-mail pour pouvoir commenter.")
-    if is_blocked(user, entry.get_process(target).institution_id):
+    if is_blocked(user, entry.get_institution(target).pk):
         return _("La modération de cette institution a suspendu votre participation à ses démarches.")
     return None
 
@@ -139,6 +139,7 @@ def post_comment(
     comment = Comment(
         content_type=content_type,
         object_id=target.pk,
+        institution=entry.get_institution(target),
         process=entry.get_process(target),
         parent=parent,
         thread_id=thread_id,
@@ -185,7 +186,7 @@ def edit_refusal(user, comment: Comment, now: datetime.datetime | None = None) -
     entry = get_commentable(target) if target is not None else None
     if entry is None or not entry.accepts_comments(target):
         return _("Les commentaires sont fermés.")
-    if is_blocked(user, comment.process.institution_id):
+    if is_blocked(user, comment.institution_id):
         return _("La modération de cette institution a suspendu votre participation à ses démarches.")
     return None
 
@@ -193,7 +194,7 @@ def edit_refusal(user, comment: Comment, now: datetime.datetime | None = None) -
 def edit_comment(author, comment: Comment, body: Any) -> Comment:
     """The author corrects their comment within the edit window."""
     with transaction.atomic():
-        comment = Comment.objects.select_for_update().select_related("process").get(pk=comment.pk)
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
         refusal = edit_refusal(author, comment)
         if refusal:
             raise ValidationError(refusal)

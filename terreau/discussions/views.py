@@ -39,7 +39,7 @@ def _target_or_404(app_label: str, model: str, object_id: int) -> tuple[Any, Com
 
 
 def _comment_or_404(pk: int) -> tuple[Comment, Any, Commentable]:
-    comment = get_object_or_404(Comment.objects.select_related("process", "content_type"), pk=pk)
+    comment = get_object_or_404(Comment.objects.select_related("institution", "content_type"), pk=pk)
     target, entry = queries.commentable_target(comment)
     if target is None or entry is None or not entry.shows_comments(target):
         raise Http404
@@ -60,16 +60,20 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def decorate(comments: list[Comment], user, entry: Commentable, target: Any, process) -> None:
-    """Set what the viewer may do on each comment (flags read by the templates)."""
+def decorate(comments: list[Comment], user, entry: Commentable, target: Any, institution) -> None:
+    """Set what the viewer may do on each comment (flags read by the templates).
+
+    `institution`: the one that moderates the target's comments (entry.get_institution)."""
     now = timezone.now()
     window = services.edit_window()
     refusal = services.can_post_reason(user, target, entry)
-    moderator = can_moderate(user, process.institution)
+    moderator = can_moderate(user, institution) or bool(
+        getattr(user, "is_authenticated", False) and entry.is_moderator(user, target)
+    )
     author_ids = {c.author_id for c in comments}
     staff = (
         set(
-            Membership.objects.filter(institution_id=process.institution_id, user_id__in=author_ids).values_list(
+            Membership.objects.filter(institution_id=institution.pk, user_id__in=author_ids).values_list(
                 "user_id", flat=True
             )
         )
@@ -85,7 +89,7 @@ def decorate(comments: list[Comment], user, entry: Commentable, target: Any, pro
         c.can_report = visible and authenticated and not own
         c.can_moderate = moderator
         c.author_is_staff = c.author_id in staff
-        c.institution_slug = process.institution.slug
+        c.institution_slug = institution.slug
 
 
 def block_context(
@@ -101,8 +105,9 @@ def block_context(
 ) -> dict[str, Any]:
     """Everything the comments block needs (the process page's include, the thread page, htmx)."""
     process = entry.get_process(target)
+    institution = entry.get_institution(target)
     page = queries.thread_page(target, after=after, before=before)
-    decorate(page.comments, request.user, entry, target, process)
+    decorate(page.comments, request.user, entry, target, institution)
     refusal = services.can_post_reason(request.user, target, entry)
     meta = target._meta
     target_url = entry.get_url(target)
@@ -120,6 +125,7 @@ def block_context(
         "just_posted": just_posted,
         "status_message": status_message,
         "process": process,
+        "institution": institution,
     }
 
 
@@ -185,7 +191,7 @@ def _to_login(request: HttpRequest, next_url: str) -> HttpResponse:
 
 def _comment_context(request: HttpRequest, comment: Comment, target: Any, entry: Commentable) -> dict[str, Any]:
     shown = queries.single_comment(comment.pk)
-    decorate([shown], request.user, entry, target, comment.process)
+    decorate([shown], request.user, entry, target, comment.institution)
     return {"c": shown, "target": target, "target_url": entry.get_url(target)}
 
 
@@ -231,7 +237,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                     child = stack.pop()
                     comments.append(child.comment)
                     stack.extend(child.replies)
-                decorate(comments, request.user, entry, target, parent.process)
+                decorate(comments, request.user, entry, target, parent.institution)
                 response = render(
                     request,
                     "discussions/_thread.html",

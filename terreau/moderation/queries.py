@@ -74,6 +74,10 @@ class QueueItem:
         return self.reportable.get_process(self.obj)
 
     @property
+    def place(self) -> str:
+        return self.reportable.get_place(self.obj)
+
+    @property
     def details(self) -> list[Report]:
         return [r for r in self.reports if r.details]
 

@@ -39,6 +39,16 @@ def _default_url(obj: Any) -> str:
     return obj.get_absolute_url()
 
 
+def _default_place(get_process: Callable[[Any], Any]) -> Callable[[Any], str]:
+    def place(obj: Any) -> str:
+        from django.utils.translation import gettext
+
+        process = get_process(obj)
+        return gettext("Démarche : %(title)s") % {"title": process.title} if process is not None else ""
+
+    return place
+
+
 def _default_for_institution(queryset: models.QuerySet, institution: Any) -> models.QuerySet:
     names = {f.name for f in queryset.model._meta.get_fields()}
     if "process" in names:
@@ -46,6 +56,10 @@ def _default_for_institution(queryset: models.QuerySet, institution: Any) -> mod
     if "attached" in names:
         return queryset.filter(attached__process__institution=institution)
     raise ValueError(f"{queryset.model.__name__}: pass for_institution= when registering it")
+
+
+def _nobody(user: Any, obj: Any) -> bool:
+    return False
 
 
 def _default_is_public(obj: Any) -> bool:
@@ -59,6 +73,9 @@ class Reportable:
     model: type[models.Model]
     label: Any
     get_process: Callable[[Any], Any]
+    get_institution: Callable[[Any], Any]
+    is_moderator: Callable[[Any, Any], bool]
+    get_place: Callable[[Any], str]
     get_author: Callable[[Any], Any]
     get_url: Callable[[Any], str]
     excerpt: Callable[[Any], str]
@@ -84,6 +101,9 @@ def register_reportable(
     *,
     label: Any = None,
     get_process: Callable[[Any], Any] | None = None,
+    get_institution: Callable[[Any], Any] | None = None,
+    is_moderator: Callable[[Any, Any], bool] | None = None,
+    get_place: Callable[[Any], str] | None = None,
     get_author: Callable[[Any], Any] | None = None,
     get_url: Callable[[Any], str] | None = None,
     excerpt: Callable[[Any], str] | None = None,
@@ -93,15 +113,24 @@ def register_reportable(
     """Declare `model` reportable. Defaults: `obj.process` (or `obj.attached.process`),
     `obj.author`, `obj.get_absolute_url()`, `obj.body` as the excerpt moderators read,
     public unless its process is a draft, and a queryset filtered on `process__institution`
-    (or `attached__process__institution`) for an institution's moderation pages."""
+    (or `attached__process__institution`) for an institution's moderation pages.
+
+    get_institution(obj): whose moderators decide (default: the process's institution).
+    is_moderator(user, obj): who else may hide, restore and dismiss reports on this
+        object (never block: blocks are the institution's); default nobody.
+    get_place(obj): where the object lives, for moderators ("Démarche : <title>")."""
     from terreau.moderation.models import Moderatable
 
     if not issubclass(model, Moderatable):
         raise TypeError(f"{model.__name__} must inherit terreau.moderation.models.Moderatable to be reportable")
+    get_process = get_process or default_get_process
     entry = Reportable(
         model=model,
         label=label or model._meta.verbose_name,
-        get_process=get_process or default_get_process,
+        get_process=get_process,
+        get_institution=get_institution or (lambda obj: get_process(obj).institution),
+        is_moderator=is_moderator or _nobody,
+        get_place=get_place or _default_place(get_process),
         get_author=get_author or _default_author,
         get_url=get_url or _default_url,
         excerpt=excerpt or _default_excerpt,

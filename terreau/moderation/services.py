@@ -45,7 +45,18 @@ def _reportable(obj: Any) -> Reportable:
 
 
 def institution_of(obj: Any) -> Institution:
-    return _reportable(obj).get_process(obj).institution
+    return _reportable(obj).get_institution(obj)
+
+
+def may_decide(user, obj: Any, institution: Institution | None = None) -> bool:
+    """May `user` hide, restore or dismiss reports on `obj`: a moderator of its institution,
+    or someone its registration names (a petition's author for the comments on it)."""
+    institution = institution or institution_of(obj)
+    if can_moderate(user, institution):
+        return True
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(_reportable(obj).is_moderator(user, obj))
 
 
 def _clean_reason(reason: str) -> str:
@@ -91,7 +102,7 @@ def report(reporter, obj: Any, *, reason: str, details: str = "") -> Report:
             return Report.objects.create(
                 content_type=content_type,
                 object_id=obj.pk,
-                institution=reportable.get_process(obj).institution,
+                institution=reportable.get_institution(obj),
                 reporter=reporter,
                 reason=reason,
                 details=details,
@@ -128,7 +139,7 @@ def _decide(actor, institution: Institution, action: str, obj: Any = None, **fie
 def hide(actor, obj: Any, *, reason: str, note: str = "") -> Any:
     """Hide an object with a public reason (and an optional public note); close its reports."""
     institution = institution_of(obj)
-    require(can_moderate(actor, institution))
+    require(may_decide(actor, obj, institution))
     reason = _clean_reason(reason)
     note = _clean_text(note, HIDDEN_NOTE_MAX, "note")
     with transaction.atomic():
@@ -155,7 +166,7 @@ def hide(actor, obj: Any, *, reason: str, note: str = "") -> Any:
 def restore(actor, obj: Any, *, note: str = "") -> Any:
     """Show a hidden object again."""
     institution = institution_of(obj)
-    require(can_moderate(actor, institution))
+    require(may_decide(actor, obj, institution))
     note = _clean_text(note, 1000, "note")
     with transaction.atomic():
         obj = _locked(obj)
@@ -181,7 +192,7 @@ def restore(actor, obj: Any, *, note: str = "") -> Any:
 def dismiss(actor, obj: Any, *, note: str = "") -> int:
     """Close the open reports of an object without hiding it. Returns how many."""
     institution = institution_of(obj)
-    require(can_moderate(actor, institution))
+    require(may_decide(actor, obj, institution))
     note = _clean_text(note, 1000, "note")
     with transaction.atomic():
         obj = _locked(obj)

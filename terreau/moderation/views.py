@@ -72,9 +72,13 @@ def _object_or_404(app_label: str, model: str, pk: int) -> tuple[Any, Reportable
 
 
 def _item_or_404(request: HttpRequest, slug: str, app_label: str, model: str, pk: int):
-    institution = _institution_for_moderator(request, slug)
+    """The item, for its institution's moderators or for whoever its registration names
+    (a petition's author for the comments on it); 404 for everyone else."""
+    institution = get_object_or_404(Institution, slug=slug)
     obj, reportable = _object_or_404(app_label, model, pk)
-    if reportable.get_process(obj).institution_id != institution.pk:
+    if reportable.get_institution(obj).pk != institution.pk:
+        raise Http404
+    if not services.may_decide(request.user, obj, institution):
         raise Http404
     return institution, obj, reportable
 
@@ -144,7 +148,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     institution = _institution_for_moderator(request, slug)
     view = request.GET.get("vue")
     view = view if view in VIEWS else VIEWS[0]
-    context: dict[str, Any] = {"institution": institution, "view": view}
+    context: dict[str, Any] = {"institution": institution, "view": view, "can_block": True}
     if view == "signalements":
         page = Paginator(queries.open_report_groups(institution), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
         items = queries.queue_items(list(page.object_list))
@@ -163,6 +167,7 @@ def _item_context(request, institution, obj, reportable, *, hide_form=None, bloc
     author = reportable.get_author(obj)
     return {
         "institution": institution,
+        "can_block": can_moderate(request.user, institution),
         "item": item,
         "hide_form": hide_form or _hide_form(item),
         "block_form": block_form,
@@ -244,7 +249,7 @@ def block(request: HttpRequest, slug: str, app_label: str, model: str, pk: int) 
     """Block the author of an item from this institution's processes."""
     institution, obj, reportable = _item_or_404(request, slug, app_label, model, pk)
     author = reportable.get_author(obj)
-    if author is None:
+    if author is None or not can_moderate(request.user, institution):
         raise Http404
     form = BlockForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

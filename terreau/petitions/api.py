@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema
 
+from terreau.api.comments import CommentPage, comment_out
 from terreau.api.pagination import paginate
 from terreau.api.schemas import ERRORS, LIST_ERRORS, SLUG_PATTERN, PageOut, PageParams
+from terreau.discussions.queries import public_comments
 from terreau.petitions import queries
 
 router = Router(tags=["Petitions"])
@@ -121,3 +124,17 @@ def get_departements(request: HttpRequest, slug: str = SlugPath) -> list[dict[st
         {"departement": d.pk if d else None, "name": d.name if d else None, "signatures": n}
         for d, n in queries.counts_by_departement(petition.pk)
     ]
+
+
+@router.get("/{slug}/comments", response={200: CommentPage, **ERRORS})
+def list_comments(request: HttpRequest, page: Query[PageParams], slug: str = SlugPath) -> dict[str, Any]:
+    """The public comments on a petition, oldest first; hidden ones left out, authors by kind only."""
+    petition = _public(slug)
+    content_type = ContentType.objects.get_for_model(petition)
+    comments = (
+        public_comments()
+        .filter(content_type=content_type, object_id=petition.pk)
+        .select_related("content_type")
+        .prefetch_related("target")
+    )
+    return paginate(request, comments, page, transform=lambda c: comment_out(request, c))

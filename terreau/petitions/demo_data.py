@@ -1,4 +1,5 @@
-"""French demo petitions in every state, with signatures spread over départements.
+"""French demo petitions in every state, with signatures spread over départements, and about
+forty comments on the canteens petition (the synthesis demo, loaded last, computes their synthesis).
 
 Drafting, moderation, answers and escalation go through the services (audited); the
 demo signatures are inserted in bulk as confirmed, then the counters are reconciled.
@@ -283,6 +284,7 @@ def load() -> None:
     Petition.objects.filter(pk=canteens.pk).update(published_at=timezone.now() - datetime.timedelta(days=6))
     canteens.refresh_from_db()
     _add_signatures(canteens, 42, rng, communes, "69")
+    _add_comments(canteens, random.Random(69))
 
     _draft(
         camille,
@@ -307,3 +309,154 @@ def load() -> None:
         " (les routes nationales et l'accès des secours en dépendent). Reformulez-la, par exemple sur"
         " une zone ou un calendrier précis.",
     )
+
+
+# --- Comments on the canteens petition (enough for a meaningful synthesis) ----------------
+
+COMMENTERS = 16
+COMMENT_KINDS = ("citizen",) * 10 + ("association", "union", "company", "expert", "elected", "public_agent")
+CANTEEN_COMMENTS = [
+    # Cost and who pays
+    "Le bio coûte plus cher à l'achat : qui paiera la différence ? Il ne faudrait pas que le prix"
+    " du repas augmente pour les familles.",
+    "Avec la hausse des prix alimentaires, les collèges ont déjà du mal à boucler leur budget."
+    " Sans une dotation supplémentaire de la Métropole, l'objectif restera un vœu pieux.",
+    "Le surcoût est compensable : à Mouans-Sartoux, la cantine est passée au bio en réduisant le"
+    " gaspillage et la viande, sans augmenter le prix pour les familles.",
+    "Une tarification sociale au quotient familial doit accompagner la mesure, sinon les familles"
+    " modestes quitteront la cantine.",
+    "Le coût d'un repas bio local est de 30 à 40 centimes de plus selon les études d'Un Plus Bio."
+    " C'est peu rapporté au budget de la Métropole.",
+    # Local producers and supply
+    "Les maraîchers des monts du Lyonnais sont prêts à fournir les collèges si on leur garantit des"
+    " volumes sur plusieurs années. Il faut des contrats pluriannuels.",
+    "Il n'y a pas assez de producteurs bio dans un rayon de 150 km pour nourrir tous les collèges :"
+    " il faut d'abord aider à l'installation de nouveaux agriculteurs.",
+    "La Métropole pourrait utiliser ses terres agricoles pour installer des maraîchers en régie,"
+    " comme le font déjà certaines communes.",
+    "Les marchés publics favorisent les gros fournisseurs. Il faut découper les lots par produit"
+    " pour que les petits producteurs locaux puissent répondre.",
+    "Je suis éleveuse dans le Beaujolais : nous vendons très peu aux collèges parce que les appels"
+    " d'offres exigent des volumes que nous n'avons pas. Allotissez !",
+    "Une légumerie métropolitaine permettrait de préparer les légumes locaux bruts : c'est ce qui"
+    " manque aux cuisines qui n'ont plus de personnel pour éplucher.",
+    # Kitchens and staff
+    "La plupart des collèges n'ont plus de vraie cuisine, seulement des repas livrés réchauffés."
+    " Le bio local suppose de recréer des cuisines sur place.",
+    "Les cuisiniers doivent être formés à cuisiner des produits frais et des légumineuses. Sans"
+    " formation, on aura du bio mal cuisiné que les enfants ne mangeront pas.",
+    "En tant qu'agent de restauration, je confirme : avec deux personnes pour 600 repas, impossible"
+    " de travailler des produits bruts. Il faut des postes en plus.",
+    "Les équipes de cuisine sont prêtes à s'engager si on leur donne du temps et du matériel."
+    " Associez-les au projet dès le départ.",
+    # Food waste
+    "Le gaspillage dans les cantines est énorme : un tiers des assiettes part à la poubelle."
+    " Réduire le gaspillage finance une grande partie du bio.",
+    "Il faut peser les déchets et laisser les élèves choisir la taille de leur portion : nous"
+    " avons divisé le gaspillage par deux dans notre collège.",
+    "Des tables de tri et un suivi des restes avec les élèves éco-délégués, cela fonctionne et cela sensibilise.",
+    # Vegetarian meals and health
+    "Plus de repas végétariens permettrait de financer le bio : les protéines végétales coûtent"
+    " bien moins cher que la viande.",
+    "Proposer une option végétarienne chaque jour, c'est bon pour le climat et pour le budget.",
+    "Attention à l'équilibre nutritionnel des adolescents : les menus végétariens doivent être"
+    " conçus avec des diététiciens.",
+    "Mon fils ne mange presque rien à la cantine aujourd'hui. Des produits frais et bons, c'est"
+    " aussi une question de santé et de réussite scolaire.",
+    "Moins de pesticides dans l'assiette des enfants, c'est une question de santé publique. Les"
+    " études sur les perturbateurs endocriniens sont claires.",
+    # Education and the farm link
+    "Il faudrait associer les élèves : visites de fermes, potagers au collège, menus expliqués."
+    " Manger bio, ça s'apprend.",
+    "Que les collégiens rencontrent les producteurs qui les nourrissent : c'est la meilleure"
+    " éducation à l'alimentation.",
+    # Doubts, objections, calendar
+    "100 % bio en 2028, c'est irréaliste. Fixons plutôt 50 % en 2028 et 100 % en 2032, avec un bilan chaque année.",
+    "Je préfère du local conventionnel à du bio importé d'Espagne. Le critère local devrait passer avant le label.",
+    "Le label bio ne dit rien des conditions de travail. Il faudrait aussi des critères sociaux"
+    " et de commerce équitable.",
+    "Le département gère les collèges, pas seulement la Métropole : qui décide vraiment ? La"
+    " pétition doit préciser à qui elle s'adresse.",
+    "Il faut publier chaque année la part de bio et de local par collège, pour que les parents"
+    " puissent suivre les progrès.",
+    # Rare but distinct points
+    "Pensez aux élèves qui ont des allergies : les recettes maison doivent afficher clairement les allergènes.",
+    "Et l'eau ? Supprimer les bouteilles plastiques et installer des fontaines dans les réfectoires"
+    " irait dans le même sens.",
+    "Les emballages des repas livrés sont en plastique chauffé : c'est un problème sanitaire"
+    " qu'il faut régler en même temps.",
+    # Short ones
+    "Entièrement d'accord.",
+    "Oui !",
+]
+CANTEEN_CAMPAIGN = (
+    "Parents d'élèves, nous soutenons cette pétition : nos enfants méritent des repas sains, bio et"
+    " locaux, cuisinés sur place. Nous demandons à la Métropole un calendrier et un budget."
+)
+
+
+def _commenters(rng: random.Random) -> list:
+    User = get_user_model()
+    communes = list(Commune.objects.filter(departement_id__in=("69", "38", "42", "01")).order_by("-population")[:60])
+    users = []
+    for i in range(1, COMMENTERS + 1):
+        email = f"commentaire{i:02d}@{DEMO_DOMAIN}"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email,
+                password=None,
+                display_name=f"{rng.choice(FIRST)} {rng.choice(LAST)[0]}.",
+                kind=COMMENT_KINDS[(i - 1) % len(COMMENT_KINDS)],
+                commune=rng.choice(communes) if communes else None,
+            )
+        users.append(user)
+    return users
+
+
+def _add_comments(petition: Petition, rng: random.Random) -> int:
+    """About forty comments on `petition` (direct rows: the demo is not rate-limited), a few replies."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from terreau.core.markdown import render_markdown
+    from terreau.discussions.models import Comment
+
+    users = _commenters(rng)
+    texts = [*CANTEEN_COMMENTS]
+    for i in range(6):
+        texts.insert(rng.randrange(len(texts)), ("", "Bonjour, ", "")[i % 3] + CANTEEN_CAMPAIGN)
+    content_type = ContentType.objects.get_for_model(Petition)
+    start = petition.published_at or timezone.now()
+    span = max(60.0, (timezone.now() - start).total_seconds() - 60)
+    created = []
+    for i, text in enumerate(texts):
+        comment = Comment.objects.create(
+            content_type=content_type,
+            object_id=petition.pk,
+            institution_id=petition.institution_id,
+            author=users[i % len(users)],
+            body=text,
+            body_html=str(render_markdown(text)),
+            created_at=start + datetime.timedelta(seconds=span * (i + 1) / (len(texts) + 1)),
+        )
+        created.append(comment)
+    replies = [
+        (0, "D'autres collectivités prennent en charge une partie du surcoût : c'est un choix politique."),
+        (6, "Des groupements de producteurs existent déjà, ils peuvent répondre ensemble aux marchés."),
+        (26, "Un calendrier par étapes me semble plus crédible aussi."),
+    ]
+    for index, text in replies:
+        parent = created[min(index, len(created) - 1)]
+        Comment.objects.create(
+            content_type=content_type,
+            object_id=petition.pk,
+            institution_id=petition.institution_id,
+            parent=parent,
+            thread=parent,
+            depth=1,
+            author=users[(index + 5) % len(users)],
+            body=text,
+            body_html=str(render_markdown(text)),
+            created_at=parent.created_at + datetime.timedelta(minutes=30),
+        )
+    return len(created) + len(replies)

@@ -152,3 +152,30 @@ class InvalidateForm(forms.Form):
     )
     flagged_only = forms.BooleanField(label=_("Seulement les signatures signalées comme suspectes"), required=False)
     reason = forms.CharField(label=_("Motif (journal d'audit)"), max_length=500)
+
+
+class PetitionTypeForm(forms.Form):
+    """Parses the back-office form; services.clean_petition_type() holds the rules."""
+
+    name = forms.CharField(
+        label=_("Nom"),
+        max_length=120,
+        help_text=_("Par exemple « Pétition métropolitaine » ou « Pétition de quartier »."),
+    )
+    answer_threshold = forms.IntegerField(
+        label=_("Seuil de réponse (signatures)"),
+        help_text=_("À ce nombre de signatures comptées, l'institution s'engage à répondre."),
+        widget=forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
+    )
+    answer_days = forms.IntegerField(
+        label=_("Délai de réponse (jours)"),
+        help_text=_("Le nombre de jours, à partir du seuil de réponse, pour publier la réponse."),
+        widget=forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
+    )
+    escalation_threshold = forms.IntegerField(
+        label=_("Seuil de saisine (signatures)"),
+        help_text=_(
+            "À ce nombre, l'équipe peut ouvrir une consultation liée à la pétition. Au moins égal au seuil de réponse."
+        ),
+        widget=forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
+    )

@@ -917,3 +917,121 @@ def anonymize_due(now: datetime.datetime | None = None) -> int:
 
 def departement_exists(code: str) -> bool:
     return Departement.objects.filter(pk=code).exists()
+
+
+# --- Petition types (thresholds), in the institution's back-office ------------------------
+
+PETITION_TYPE_FIELDS = ("name", "answer_threshold", "answer_days", "escalation_threshold")
+ANSWER_DAYS_MAX = 3650  # fits PositiveSmallIntegerField; ten years is already no deadline
+
+
+def can_edit_petition_types(user, institution: Institution) -> bool:
+    """Thresholds are the institution's commitment: its admins (and platform admins) set them."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return is_platform_admin(user) or Role.ADMIN in roles_in(user, institution)
+
+
+def _positive_int(value: Any, field: str, label: str, maximum: int = 2_000_000_000) -> int:
+    if isinstance(value, bool):
+        value = None
+    try:
+        number = int(str(value).strip()) if value is not None and str(value).strip() else None
+    except ValueError:
+        number = None
+    if number is None:
+        raise ValidationError({field: _("%(label)s : indiquez un nombre entier.") % {"label": label}})
+    if number < 1:
+        raise ValidationError({field: _("%(label)s : indiquez un nombre entier positif.") % {"label": label}})
+    if number > maximum:
+        raise ValidationError(
+            {field: _("%(label)s : %(max)s au plus.") % {"label": label, "max": f"{maximum:,}".replace(",", "\u202f")}}
+        )
+    return number
+
+
+def clean_petition_type(institution: Institution, data: dict[str, Any], instance: PetitionType | None = None) -> dict:
+    """Checked values for a petition type; every problem at once, in words."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    name = data.get("name")
+    name = name.strip() if isinstance(name, str) else ""
+    if not name:
+        errors["name"] = [_("Donnez un nom à ce type de pétition.")]
+    elif len(name) > PetitionType._meta.get_field("name").max_length:
+        errors["name"] = [_("Le nom fait 120 caractères au plus.")]
+    elif "\x00" in name:
+        errors["name"] = [_("Le nom contient un caractère non autorisé.")]
+    else:
+        same = PetitionType.objects.filter(institution=institution, name__iexact=name)
+        if instance is not None:
+            same = same.exclude(pk=instance.pk)
+        if same.exists():
+            errors["name"] = [_("Cette institution a déjà un type de pétition de ce nom.")]
+        cleaned["name"] = name
+    for field, label, maximum in (
+        ("answer_threshold", _("Seuil de réponse"), 2_000_000_000),
+        ("answer_days", _("Délai de réponse"), ANSWER_DAYS_MAX),
+        ("escalation_threshold", _("Seuil de saisine"), 2_000_000_000),
+    ):
+        try:
+            cleaned[field] = _positive_int(data.get(field), field, label, maximum)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    both = "answer_threshold" in cleaned and "escalation_threshold" in cleaned
+    if both and cleaned["escalation_threshold"] < cleaned["answer_threshold"]:
+        errors["escalation_threshold"] = [
+            _(
+                "Le seuil de saisine (%(m)s) doit être au moins égal au seuil de réponse (%(n)s) : "
+                "une pétition doit d'abord appeler une réponse."
+            )
+            % {"m": cleaned["escalation_threshold"], "n": cleaned["answer_threshold"]}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def create_petition_type(actor, institution: Institution, **data: Any) -> PetitionType:
+    require(can_edit_petition_types(actor, institution))
+    cleaned = clean_petition_type(institution, data)
+    try:
+        with transaction.atomic():
+            kind = PetitionType.objects.create(institution=institution, **cleaned)
+            record_event(
+                "petition.type_created",
+                actor=actor,
+                target=kind,
+                data={"institution": institution.slug, **{f: cleaned[f] for f in PETITION_TYPE_FIELDS}},
+            )
+    except IntegrityError as exc:  # a concurrent twin with the same name
+        raise ValidationError({"name": _("Cette institution a déjà un type de pétition de ce nom.")}) from exc
+    return kind
+
+
+def update_petition_type(actor, kind: PetitionType, **data: Any) -> PetitionType:
+    """Change a type's thresholds. Petitions already past a threshold keep their answer date."""
+    require(can_edit_petition_types(actor, kind.institution))
+    cleaned = clean_petition_type(kind.institution, data, instance=kind)
+    try:
+        with transaction.atomic():
+            kind = PetitionType.objects.select_for_update().get(pk=kind.pk)
+            before = {f: getattr(kind, f) for f in PETITION_TYPE_FIELDS}
+            changed = {f: cleaned[f] for f in PETITION_TYPE_FIELDS if cleaned[f] != before[f]}
+            if not changed:
+                return kind
+            for field, value in changed.items():
+                setattr(kind, field, value)
+            kind.save(update_fields=list(changed))
+            record_event(
+                "petition.type_changed",
+                actor=actor,
+                target=kind,
+                data={
+                    "institution": kind.institution.slug,
+                    "changes": {f: [before[f], changed[f]] for f in changed},
+                },
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"name": _("Cette institution a déjà un type de pétition de ce nom.")}) from exc
+    return kind

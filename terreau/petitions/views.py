@@ -35,6 +35,8 @@ from terreau.petitions.forms import (
     UpdateForm,
 )
 from terreau.petitions.models import Petition, Signature
+from terreau.synthesis import queries as synthesis_queries
+from terreau.synthesis import services as synthesis_services
 from terreau.territories import svgmap
 from terreau.territories.forms import picker_redisplay, picker_search_requested
 
@@ -130,6 +132,8 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "is_author": user.is_authenticated and petition.author_id == user.pk,
             "can_moderate": user.is_authenticated and services.can_moderate(user, petition),
             "update_form": UpdateForm(),
+            # Public links only: the same for every anonymous reader, so the whole-page cache holds.
+            "syntheses": synthesis_queries.published_for(petition) if petition.is_public else [],
         },
     )
     if user.is_authenticated:
@@ -445,9 +449,20 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
             "invalidations": list(petition.invalidations.all()[:20]),
             "can_manage": services.can_manage(request.user, petition),
             "can_escalate": services.can_escalate(request.user, petition),
+            "synthesis_entries": _synthesis_entries(request, petition),
             "now": timezone.now(),
         },
     )
+
+
+def _synthesis_entries(request: HttpRequest, petition: Petition) -> list:
+    """The petition's comments as a synthesis source: its synthesis, and whether this user may run it."""
+    if not petition.is_public:
+        return []
+    entries = synthesis_queries.sources_for(petition)
+    for entry in entries:
+        entry.can_manage = synthesis_services.can_manage(request.user, entry.source, entry.target)
+    return entries
 
 
 def _staff_action(request: HttpRequest, petition: Petition, action: str, forms: dict) -> bool:

@@ -119,3 +119,34 @@ def register_public_links(name: str, links: Callable[..., list[tuple[Any, str]]]
 
 def public_links(process) -> list[tuple[Any, str]]:
     return [link for name in sorted(_public_links) for link in _public_links[name](process)]
+
+
+@dataclass(frozen=True)
+class InstitutionLink:
+    """A link on an institution's back-office page to screens another app offers (the
+    petitions app's petition types), shown to whom `visible(user, institution)` allows."""
+
+    name: str
+    label: Any
+    url: Callable[..., str]  # (institution) -> URL
+    visible: Callable[..., bool]  # (user, institution) -> bool
+
+
+_institution_links: dict[str, InstitutionLink] = {}
+
+
+def register_institution_link(
+    name: str, label: Any, url: Callable[..., str], visible: Callable[..., bool]
+) -> InstitutionLink:
+    link = InstitutionLink(name, label, url, visible)
+    _institution_links[name] = link
+    return link
+
+
+def institution_links(user, institution) -> list[tuple[str, str]]:
+    """(label, url) of the links other apps add to this institution's back-office page, for `user`."""
+    return [
+        (str(link.label), link.url(institution))
+        for name, link in sorted(_institution_links.items())
+        if link.visible(user, institution)
+    ]

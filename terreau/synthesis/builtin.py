@@ -2,6 +2,8 @@
 
 Feature apps (consultations, petitions...) register their own sources; this one exists so that
 every process has something to synthesize, and it reads the shared discussions app only.
+`contributions`, `count` and `contribution_url` work on the comments of any commentable
+object: an app whose objects take comments (petitions) builds its source from them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -21,14 +24,15 @@ from terreau.synthesis.sources import ContributionSource
 CHUNK = 2000
 
 
-def _comments(process: Process):
-    content_type = ContentType.objects.get_for_model(Process)
-    return Comment.objects.filter(content_type=content_type, object_id=process.pk, status=Visibility.VISIBLE)
+def _comments(target: Model):
+    content_type = ContentType.objects.get_for_model(target)
+    return Comment.objects.filter(content_type=content_type, object_id=target.pk, status=Visibility.VISIBLE)
 
 
-def contributions(process: Process) -> Iterator[Contribution]:
+def contributions(target: Model) -> Iterator[Contribution]:
+    """The visible comments on `target` (a process, a petition...) as engine contributions."""
     rows = (
-        _comments(process)
+        _comments(target)
         .order_by("created_at", "id")
         .values_list(
             "id",
@@ -56,11 +60,11 @@ def contributions(process: Process) -> Iterator[Contribution]:
         )
 
 
-def count(process: Process) -> int:
-    return _comments(process).count()
+def count(target: Model) -> int:
+    return _comments(target).count()
 
 
-def contribution_url(process: Process, contribution_id: str) -> str:
+def contribution_url(target: Model, contribution_id: str) -> str:
     return reverse("discussions:comment", args=[int(contribution_id)])
 
 

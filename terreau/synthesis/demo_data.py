@@ -267,6 +267,7 @@ def add_comments(process, users: list, texts: list[str], campaign_authors: int =
             content_type=content_type,
             object_id=process.pk,
             process=process,
+            institution_id=process.institution_id,
             author=author,
             body=text,
             body_html=str(render_markdown(text)),

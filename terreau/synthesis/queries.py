@@ -39,23 +39,36 @@ def process_targets(process) -> list[Model]:
     return [process, *process.modules.all()]
 
 
-def sources_for_process(process) -> list[SourceEntry]:
+def sources_for(target: Model) -> list[SourceEntry]:
+    """The sources that apply to one object (a process, a module, a petition), with their synthesis."""
+    label = target._meta.label
+    content_type = ContentType.objects.get_for_model(target)
     entries = []
-    for target in process_targets(process):
-        label = target._meta.label
-        content_type = ContentType.objects.get_for_model(target)
-        for source in all_sources():
-            if source.model != label or not source.applies_to(target):
-                continue
-            synthesis = Synthesis.objects.filter(
-                source=source.name, content_type=content_type, object_id=target.pk
-            ).first()
-            entries.append(
-                SourceEntry(
-                    source, target, synthesis, latest_run(synthesis) if synthesis else None, source.count(target)
-                )
-            )
+    for source in all_sources():
+        if source.model != label or not source.applies_to(target):
+            continue
+        synthesis = Synthesis.objects.filter(source=source.name, content_type=content_type, object_id=target.pk).first()
+        entries.append(
+            SourceEntry(source, target, synthesis, latest_run(synthesis) if synthesis else None, source.count(target))
+        )
     return entries
+
+
+def sources_for_process(process) -> list[SourceEntry]:
+    return [entry for target in process_targets(process) for entry in sources_for(target)]
+
+
+def published_for(target: Model) -> list[Synthesis]:
+    """The published syntheses of one object, if the public may see it (for its public page)."""
+    content_type = ContentType.objects.get_for_model(target)
+    found = []
+    for synthesis in Synthesis.objects.filter(
+        content_type=content_type, object_id=target.pk, state=Synthesis.State.PUBLISHED
+    ).order_by("id"):
+        source = source_of(synthesis)
+        if source is not None and source.is_public(target):
+            found.append(synthesis)
+    return found
 
 
 def latest_run(synthesis: Synthesis) -> SynthesisRun | None:

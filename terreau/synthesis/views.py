@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -160,6 +161,9 @@ def start(request):
         slug = request.POST.get("process", "")
         if Process.objects.filter(slug=slug[:200]).exists():
             return redirect("synthesis:manage", slug)
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+            return redirect(back)
         return redirect("backoffice:dashboard")
     messages.success(request, _("Calcul lancé. La page se met à jour pendant le calcul."))
     return redirect("synthesis:edit", run.synthesis_id)

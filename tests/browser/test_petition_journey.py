@@ -200,3 +200,41 @@ def test_cached_petition_page_and_language_switch(visitor_factory, citizen, inst
     v.page.get_by_role("link", name=re.compile("Signer|Sign")).click()
     v.check()
     assert v.page.url.endswith(f"/petitions/{petition.slug}/signer/")
+
+
+def test_citizen_comments_and_staff_edits_a_petition_type(visitor_factory, citizen, institution, petition_type):
+    """One run with JavaScript (the comment block works without it: tests/browser/test_comments_journey.py)."""
+    from terreau.discussions.models import Comment
+
+    moderator = member(institution, "moderator")
+    admin = member(institution, "admin")
+    petition = open_petition(make_user("autrice@example.org", name="Autrice"), institution, petition_type, moderator)
+
+    v = visitor_factory(javascript=True)
+    log_in(v, citizen.email)
+    v.goto(f"/petitions/{petition.slug}/")
+    v.page.get_by_label("Votre commentaire").fill("Les oiseaux migrateurs nous remercieront.")
+    v.page.get_by_role("button", name="Publier le commentaire").click()
+    v.page.locator(".comment-body", has_text="Les oiseaux migrateurs").wait_for()
+    v.check()
+    comment = Comment.objects.get()
+    assert comment.institution_id == institution.pk and comment.process_id is None
+
+    s = visitor_factory(javascript=True)
+    log_in(s, admin.email, with_totp=True)
+    s.goto(f"/espace/institutions/{institution.slug}/")
+    s.page.get_by_role("link", name="Types de pétition et seuils").click()
+    s.check()
+    s.page.get_by_role("link", name="Modifier Pétition locale").click()
+    s.check()
+    s.page.get_by_label("Seuil de saisine (signatures)").fill("0")
+    s.page.get_by_role("button", name="Enregistrer").click()
+    s.check()
+    assert "indiquez un nombre entier positif" in s.page.content()
+    s.page.get_by_label("Seuil de réponse (signatures)").fill("300")
+    s.page.get_by_label("Seuil de saisine (signatures)").fill("1500")
+    s.page.get_by_role("button", name="Enregistrer").click()
+    s.page.get_by_text("Type de pétition enregistré.").wait_for()
+    s.check()
+    petition_type.refresh_from_db()
+    assert (petition_type.answer_threshold, petition_type.escalation_threshold) == (300, 1500)

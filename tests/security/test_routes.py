@@ -88,6 +88,18 @@ def _petition(w, status: str = "open"):
     return getattr(w, key)
 
 
+def _petition_type(w):
+    """A petition type of the world's institution (created on first use)."""
+    from terreau.petitions.models import PetitionType
+
+    kind, _created = PetitionType.objects.get_or_create(
+        institution=w.institution,
+        name="Seuils",
+        defaults={"answer_threshold": 5, "answer_days": 10, "escalation_threshold": 8},
+    )
+    return kind
+
+
 def _petition_signed(w):
     from terreau.petitions import services as petitions
 
@@ -333,6 +345,16 @@ POST_ACTIONS = {
         lambda w: f"/petitions/retirer/{_signature_token(w, 'withdraw_token_hash')}/",
         lambda w: {},
     ),
+    "petitions_backoffice:type_create": (
+        "admin",
+        lambda w: f"/espace/institutions/{w.institution.slug}/petitions/types/nouveau/",
+        lambda w: {"name": "Type", "answer_threshold": 10, "answer_days": 30, "escalation_threshold": 20},
+    ),
+    "petitions_backoffice:type_edit": (
+        "admin",
+        lambda w: f"/espace/institutions/{w.institution.slug}/petitions/types/{_petition_type(w).pk}/",
+        lambda w: {"name": "Type", "answer_threshold": 10, "answer_days": 30, "escalation_threshold": 20},
+    ),
     "synthesis:start": (
         "admin",
         lambda w: "/espace/syntheses/lancer/",
@@ -384,6 +406,7 @@ READ_ONLY = {
     "petitions:list", "petitions:detail", "petitions:similar", "petitions:queue", "petitions:feed",
     "petitions:count", "petitions:thanks", "petitions:export", "petitions:map", "petitions:confirmed",
     "switch_language",
+    "petitions_backoffice:types",
     "synthesis:detail", "synthesis:contributions", "synthesis:report", "synthesis:map", "synthesis:export_json",
     "synthesis:export_csv", "synthesis:manage", "synthesis:edit", "synthesis:progress",
 }  # fmt: skip

@@ -22,3 +22,11 @@ def process_public_links(process) -> list[tuple[str, str]]:
     from terreau.processes.modules import public_links
 
     return [(str(label), url) for label, url in public_links(process)]
+
+
+@register.simple_tag
+def institution_backoffice_links(user, institution) -> list[tuple[str, str]]:
+    """(label, url) of the screens other apps add to an institution's back-office, for `user`."""
+    from terreau.processes.modules import institution_links
+
+    return institution_links(user, institution)
