@@ -163,6 +163,7 @@ def test_anonymous_cached_page_holds_no_per_visitor_content(client, open_petitio
     from django.core.cache import cache
 
     content, _headers = cache.get(key)
+    content = content.decode() if isinstance(content, bytes) else content
     assert "Premier avis public" in content
     assert "Publier le commentaire" not in content and "client_token" not in content and 'name="token"' not in content
     assert "Signaler" not in content and "Modérer" not in content
