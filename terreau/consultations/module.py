@@ -154,4 +154,11 @@ def register_shared_hooks() -> None:
         is_public=lambda c: c.consultation.attached.process.status != "draft",
         for_institution=lambda qs, inst: qs.filter(consultation__attached__process__institution=inst),
         excerpt=lambda c: "\n\n".join(p for p in (c.title, c.body) if p)[:1000],
+        on_visibility_change=_recount,
     )
+
+
+def _recount(contribution) -> None:
+    from terreau.consultations.services import on_visibility_change
+
+    on_visibility_change(contribution)

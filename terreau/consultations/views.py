@@ -86,12 +86,14 @@ def text(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     context = _base(request, consultation)
     all_versions = queries.versions(consultation)
+    sections = queries.document(version) if version else []
     context.update(
         {
             "version": version,
             "versions": all_versions,
             "is_latest": version is not None and version == all_versions[-1],
-            "sections": queries.document(version) if version else [],
+            "sections": sections,
+            "document_key": queries.document_key(sections),
         }
     )
     return render(request, "consultations/text.html", context)
@@ -185,8 +187,9 @@ def contributions(request: HttpRequest, pk: int) -> HttpResponse:
     f = queries.parse_filters(request.GET)
     seed = ""
     if f.sort == "random":
-        seed = request.session.get("consultation_seed") or queries.new_visitor_seed()
-        request.session["consultation_seed"] = seed
+        seed = request.session.get("consultation_seed")
+        if not seed:  # written once: a session saved on every list request costs a query each time
+            seed = request.session["consultation_seed"] = queries.new_visitor_seed()
     page = queries.contribution_page(consultation, f, visitor_seed=seed)
     version = queries.version_or_current(consultation)
     context = _base(request, consultation)
