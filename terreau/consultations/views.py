@@ -352,10 +352,17 @@ def _post_argument(request: HttpRequest, consultation, sec: Section, parent: Con
     url = (data.get("source_url") or "").strip()
     try:
         if url:
-            services.clean_source_url(url)
+            try:
+                services.clean_source_url(url)
+            except ValidationError as exc:  # the service names the field "url"
+                raise ValidationError({"source_url": exc.messages}) from None
             if data.get("source_kind") not in SourceKind.values:
                 raise ValidationError({"source_kind": _("Choisissez le type de source.")})
             services.clean_text(data.get("source_title"), "source_title", maximum=200)
+        elif (data.get("source_title") or "").strip():
+            raise ValidationError(
+                {"source_url": _("Indiquez l'adresse de la source, ou effacez son titre pour publier sans source.")}
+            )
         from django.db import transaction
 
         with transaction.atomic():
