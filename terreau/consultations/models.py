@@ -289,6 +289,13 @@ class Contribution(Moderatable):
             models.Index(
                 fields=["consultation", "shuffle_key", "id"], condition=LISTED, name="contrib_listed_shuffle_idx"
             ),
+            # Every filterable column of the listed rows: a filtered list's COUNT(*) is an
+            # index-only scan instead of reading 40,000 rows.
+            models.Index(
+                fields=["consultation", "kind", "author_kind", "answer_verdict", "departement", "section"],
+                condition=LISTED,
+                name="contrib_listed_filters_idx",
+            ),
             # Filtered by kind, or one section's items.
             models.Index(
                 fields=["consultation", "status", "kind", "-agree_count", "-id"], name="contrib_supported_idx"
