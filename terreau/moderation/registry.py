@@ -64,8 +64,6 @@ class Reportable:
     excerpt: Callable[[Any], str]
     is_public: Callable[[Any], bool]
     for_institution: Callable[[models.QuerySet, Any], models.QuerySet]
-    # Called in the transaction that hides or restores an object (e.g. to keep counters exact).
-    on_visibility_change: Callable[[Any], None] | None = None
 
     @property
     def key(self) -> str:
@@ -91,13 +89,11 @@ def register_reportable(
     excerpt: Callable[[Any], str] | None = None,
     is_public: Callable[[Any], bool] | None = None,
     for_institution: Callable[[models.QuerySet, Any], models.QuerySet] | None = None,
-    on_visibility_change: Callable[[Any], None] | None = None,
 ) -> Reportable:
     """Declare `model` reportable. Defaults: `obj.process` (or `obj.attached.process`),
     `obj.author`, `obj.get_absolute_url()`, `obj.body` as the excerpt moderators read,
     public unless its process is a draft, and a queryset filtered on `process__institution`
-    (or `attached__process__institution`) for an institution's moderation pages.
-    `on_visibility_change(obj)` runs inside the transaction that hides or restores `obj`."""
+    (or `attached__process__institution`) for an institution's moderation pages."""
     from terreau.moderation.models import Moderatable
 
     if not issubclass(model, Moderatable):
@@ -111,7 +107,6 @@ def register_reportable(
         excerpt=excerpt or _default_excerpt,
         is_public=is_public or _default_is_public,
         for_institution=for_institution or _default_for_institution,
-        on_visibility_change=on_visibility_change,
     )
     _registry[entry.key] = entry
     return entry
@@ -140,3 +135,16 @@ def get_reportable(key: str | type[models.Model] | models.Model) -> Reportable |
 def all_reportables() -> list[Reportable]:
     _sync_manifests()
     return list(_registry.values())
+
+
+_visibility_hooks: dict[str, Callable[[Any], None]] = {}
+
+
+def on_visibility_change(model: type[models.Model], callback: Callable[[Any], None]) -> None:
+    """Call `callback(obj)` inside the transaction that hides or restores an object of `model`
+    (a module keeping counters of visible objects exact, for instance)."""
+    _visibility_hooks[model_key(model)] = callback
+
+
+def visibility_hook(obj: Any) -> Callable[[Any], None] | None:
+    return _visibility_hooks.get(model_key(obj))

@@ -29,7 +29,7 @@ from terreau.moderation.models import (
     Visibility,
 )
 from terreau.moderation.permissions import can_moderate
-from terreau.moderation.registry import Reportable, get_reportable
+from terreau.moderation.registry import Reportable, get_reportable, visibility_hook
 from terreau.processes.models import Institution, Membership
 from terreau.processes.permissions import require
 
@@ -126,9 +126,9 @@ def _decide(actor, institution: Institution, action: str, obj: Any = None, **fie
 
 
 def _visibility_changed(obj: Any) -> None:
-    entry = get_reportable(obj)
-    if entry is not None and entry.on_visibility_change is not None:
-        entry.on_visibility_change(obj)
+    hook = visibility_hook(obj)
+    if hook is not None:
+        hook(obj)
 
 
 def hide(actor, obj: Any, *, reason: str, note: str = "") -> Any:
