@@ -52,6 +52,14 @@ class ContributionAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["agree_count", "mitigated_count", "disagree_count", "contested", "answer_verdict"]
 
+    def save_model(self, request, obj, form, change) -> None:
+        """A status or merge edited here changes what is listed: keep the section counters exact."""
+        from terreau.consultations.services import recount_sections
+
+        before = Contribution.objects.filter(pk=obj.pk).values_list("section_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        recount_sections([obj.section_id, before])
+
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):

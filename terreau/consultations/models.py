@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from terreau.consultations.ranking import new_shuffle_key
 from terreau.moderation.models import Moderatable
 
 BODY_MAX = 10_000  # an amendment rewrites one article; articles of French laws are far shorter
@@ -149,6 +150,12 @@ class Section(models.Model):
     agree_count = models.PositiveIntegerField(default=0)
     mitigated_count = models.PositiveIntegerField(default=0)
     disagree_count = models.PositiveIntegerField(default=0)
+    # Listed (visible, not merged) contributions on this section, by kind; arguments include
+    # those about its amendments and proposals. Recounted by services.recount_sections in the
+    # transaction of every change (post, offline entry, hide, restore, merge).
+    amendment_count = models.PositiveIntegerField(default=0)
+    proposal_count = models.PositiveIntegerField(default=0)
+    argument_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("section")
@@ -234,6 +241,9 @@ class Contribution(Moderatable):
     disagree_count = models.PositiveIntegerField(default=0)
     # ranking.contested_score of the three counters, stored so the "most contested" sort uses an index.
     contested = models.FloatField(default=0.0)
+    # A random place in the "random" order, drawn once (ranking.new_shuffle_key): each visitor
+    # reads that order from a point of their own, so a list page is an index range scan.
+    shuffle_key = models.PositiveIntegerField(default=new_shuffle_key, editable=False)
     created_at = models.DateTimeField(_("publiée le"), default=timezone.now)
     client_token = models.CharField(max_length=TOKEN_LENGTH, blank=True, default="", editable=False)
 
@@ -276,6 +286,16 @@ class Contribution(Moderatable):
                 fields=["consultation", "-contested", "-id"], condition=LISTED, name="contrib_listed_contested_idx"
             ),
             models.Index(fields=["consultation", "-id"], condition=LISTED, name="contrib_listed_newest_idx"),
+            models.Index(
+                fields=["consultation", "shuffle_key", "id"], condition=LISTED, name="contrib_listed_shuffle_idx"
+            ),
+            # Every filterable column of the listed rows: a filtered list's COUNT(*) is an
+            # index-only scan instead of reading 40,000 rows.
+            models.Index(
+                fields=["consultation", "kind", "author_kind", "answer_verdict", "departement", "section"],
+                condition=LISTED,
+                name="contrib_listed_filters_idx",
+            ),
             # Filtered by kind, or one section's items.
             models.Index(
                 fields=["consultation", "status", "kind", "-agree_count", "-id"], name="contrib_supported_idx"

@@ -138,7 +138,7 @@ def register_shared_hooks() -> None:
     """Comments and reports on contributions, with their own visibility rules (AppConfig.ready)."""
     from terreau.consultations.models import Contribution
     from terreau.discussions.registry import register_commentable
-    from terreau.moderation.registry import register_reportable
+    from terreau.moderation.registry import on_visibility_change, register_reportable
 
     register_commentable(
         Contribution,
@@ -155,3 +155,10 @@ def register_shared_hooks() -> None:
         for_institution=lambda qs, inst: qs.filter(consultation__attached__process__institution=inst),
         excerpt=lambda c: "\n\n".join(p for p in (c.title, c.body) if p)[:1000],
     )
+    on_visibility_change(Contribution, _recount)
+
+
+def _recount(contribution) -> None:
+    from terreau.consultations.services import on_visibility_change
+
+    on_visibility_change(contribution)

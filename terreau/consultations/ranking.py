@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import secrets
 
 from django.db.models import BigIntegerField, F, Value
 from django.db.models.expressions import CombinedExpression
@@ -18,7 +19,9 @@ from django.db.models.functions import Cast
 __all__ = [
     "SHUFFLE_MODULUS",
     "contested_score",
+    "new_shuffle_key",
     "shuffle_parameters",
+    "shuffle_start",
     "stable_shuffle_expression",
     "stable_shuffle_key",
     "stable_shuffle_sql",
@@ -64,7 +67,7 @@ def supported_score(agree: int, mitigated: int, disagree: int, *, z: float = Z_9
     """
     agree, mitigated, disagree = _counts(agree, mitigated, disagree)
     n = agree + mitigated + disagree
-    if n == 0:
+    if agree + mitigated == 0:  # no support: exactly 0 (the formula leaves float residue, ~1e-18)
         return 0.0
     p = (agree + mitigated / 2) / n
     z2 = z * z
@@ -131,3 +134,27 @@ def stable_shuffle_expression(visitor_seed: str, field: str = "pk") -> CombinedE
     x = Cast(F(field), BigIntegerField()) % p
     inner = (x * Value(a, output_field=BigIntegerField()) + Value(b, output_field=BigIntegerField())) % p
     return (inner * x + Value(c, output_field=BigIntegerField())) % p
+
+
+# --- Random order through a stored key -----------------------------------------------------------
+#
+# The hash above sorts every listed row on each request (no index can serve a per-visitor
+# function). The lists use a cheaper scheme: each contribution draws a random key once, when it
+# is created (uniform in [0, P)), stored and indexed; a visitor's seed picks a starting point s,
+# and the visitor reads the contributions by key from s upwards, then wraps around to the keys
+# below s. A page is an index range scan. What is stable: for one visitor, the order of the
+# contributions already there never changes; a new contribution lands at a uniformly random
+# place (a late one is as likely to be on a visitor's first page as an early one). What is not
+# a full shuffle: every visitor reads the same circular order from a different point, so
+# neighbours in the list stay neighbours for everyone.
+
+
+def new_shuffle_key() -> int:
+    """A contribution's place in the circular random order (0 <= key < 2**31 - 1)."""
+    return secrets.randbelow(SHUFFLE_MODULUS)
+
+
+def shuffle_start(visitor_seed: str) -> int:
+    """Where the visitor starts reading the circular order (0 <= start < 2**31 - 1)."""
+    digest = hashlib.blake2b(f"start:{visitor_seed}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % SHUFFLE_MODULUS

@@ -444,6 +444,40 @@ def _clean_contribution(
     return {"kind": kind, "body": body, "title": title, "explanation": explanation, "stance": stance}
 
 
+def recount_sections(section_ids: Iterable[int]) -> None:
+    """Recount the listed contributions of these sections by kind (Section.amendment_count...).
+
+    Called inside the transaction of every change to what is listed. The section rows are
+    locked first, so a concurrent change waits and counts after this one commits: the
+    counters stay exact without trusting an earlier read."""
+    ids = sorted({int(i) for i in section_ids if i})
+    if not ids:
+        return
+    with transaction.atomic():
+        sections = list(Section.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        rows = (
+            Contribution.objects.filter(section_id__in=ids, status=Visibility.VISIBLE, merged_into__isnull=True)
+            .values_list("section_id", "kind")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        counts: dict[int, dict[str, int]] = {}
+        for section_id, kind, n in rows:
+            counts.setdefault(section_id, {})[kind] = n
+        for section in sections:
+            c = counts.get(section.pk, {})
+            Section.objects.filter(pk=section.pk).update(
+                amendment_count=c.get(ContributionKind.AMENDMENT, 0),
+                proposal_count=c.get(ContributionKind.PROPOSAL, 0),
+                argument_count=c.get(ContributionKind.ARGUMENT, 0),
+            )
+
+
+def on_visibility_change(contribution: Contribution) -> None:
+    """Moderation hid or restored a contribution (moderation registry hook, in its transaction)."""
+    recount_sections([contribution.section_id])
+
+
 def post_contribution(
     author,
     section: Section,
@@ -486,6 +520,7 @@ def post_contribution(
     try:
         with transaction.atomic():
             contribution.save()
+            recount_sections([section.pk])
     except IntegrityError:
         existing = Contribution.objects.filter(author=author, client_token=token).first() if token else None
         if existing is not None:
@@ -643,6 +678,7 @@ def merge(actor, duplicate: Contribution, target: Contribution) -> Contribution:
         dup.agree_count = dup.mitigated_count = dup.disagree_count = 0
         dup.contested = 0.0
         dup.save(update_fields=["merged_into", "agree_count", "mitigated_count", "disagree_count", "contested"])
+        recount_sections([dup.section_id, tgt.section_id])
         record_event("consultation.merge", actor=actor, target=tgt, data={"duplicate": dup.pk, "target": tgt.pk})
     return tgt
 
@@ -709,7 +745,11 @@ def publish_version(
                     agree_count=section.agree_count,
                     mitigated_count=section.mitigated_count,
                     disagree_count=section.disagree_count,
+                    amendment_count=section.amendment_count,
+                    proposal_count=section.proposal_count,
+                    argument_count=section.argument_count,
                 )
+                Section.objects.filter(pk=section.pk).update(amendment_count=0, proposal_count=0, argument_count=0)
             ids = [int(i) for i in led_by.get(section.pk, ())]
             if ids and section.pk in changed:
                 found = list(
@@ -768,19 +808,22 @@ def enter_offline_contribution(
         dep = Departement.objects.filter(pk=str(departement)).first()
         if dep is None:
             raise ValidationError({"departement": _("Département inconnu.")})
-    return Contribution.objects.create(
-        consultation=consultation,
-        section=section,
-        parent=parent,
-        author=None,
-        author_kind=author_kind,
-        author_label=author_label,
-        departement=dep,
-        origin=Origin.OFFLINE,
-        offline_source=source,
-        entered_by=actor,
-        **fields,
-    )
+    with transaction.atomic():
+        contribution = Contribution.objects.create(
+            consultation=consultation,
+            section=section,
+            parent=parent,
+            author=None,
+            author_kind=author_kind,
+            author_label=author_label,
+            departement=dep,
+            origin=Origin.OFFLINE,
+            offline_source=source,
+            entered_by=actor,
+            **fields,
+        )
+        recount_sections([section.pk])
+    return contribution
 
 
 def enter_offline_votes(actor, item: Section | Contribution, *, counts: Mapping[str, Any], source: Any) -> int:

@@ -86,12 +86,14 @@ def text(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     context = _base(request, consultation)
     all_versions = queries.versions(consultation)
+    sections = queries.document(version) if version else []
     context.update(
         {
             "version": version,
             "versions": all_versions,
             "is_latest": version is not None and version == all_versions[-1],
-            "sections": queries.document(version) if version else [],
+            "sections": sections,
+            "document_key": queries.document_key(sections),
         }
     )
     return render(request, "consultations/text.html", context)
@@ -185,8 +187,9 @@ def contributions(request: HttpRequest, pk: int) -> HttpResponse:
     f = queries.parse_filters(request.GET)
     seed = ""
     if f.sort == "random":
-        seed = request.session.get("consultation_seed") or queries.new_visitor_seed()
-        request.session["consultation_seed"] = seed
+        seed = request.session.get("consultation_seed")
+        if not seed:  # written once: a session saved on every list request costs a query each time
+            seed = request.session["consultation_seed"] = queries.new_visitor_seed()
     page = queries.contribution_page(consultation, f, visitor_seed=seed)
     version = queries.version_or_current(consultation)
     context = _base(request, consultation)
@@ -349,10 +352,17 @@ def _post_argument(request: HttpRequest, consultation, sec: Section, parent: Con
     url = (data.get("source_url") or "").strip()
     try:
         if url:
-            services.clean_source_url(url)
+            try:
+                services.clean_source_url(url)
+            except ValidationError as exc:  # the service names the field "url"
+                raise ValidationError({"source_url": exc.messages}) from None
             if data.get("source_kind") not in SourceKind.values:
                 raise ValidationError({"source_kind": _("Choisissez le type de source.")})
             services.clean_text(data.get("source_title"), "source_title", maximum=200)
+        elif (data.get("source_title") or "").strip():
+            raise ValidationError(
+                {"source_url": _("Indiquez l'adresse de la source, ou effacez son titre pour publier sans source.")}
+            )
         from django.db import transaction
 
         with transaction.atomic():

@@ -164,3 +164,16 @@ def get_reportable(key: str | type[models.Model] | models.Model) -> Reportable |
 def all_reportables() -> list[Reportable]:
     _sync_manifests()
     return list(_registry.values())
+
+
+_visibility_hooks: dict[str, Callable[[Any], None]] = {}
+
+
+def on_visibility_change(model: type[models.Model], callback: Callable[[Any], None]) -> None:
+    """Call `callback(obj)` inside the transaction that hides or restores an object of `model`
+    (a module keeping counters of visible objects exact, for instance)."""
+    _visibility_hooks[model_key(model)] = callback
+
+
+def visibility_hook(obj: Any) -> Callable[[Any], None] | None:
+    return _visibility_hooks.get(model_key(obj))

@@ -29,7 +29,7 @@ from terreau.moderation.models import (
     Visibility,
 )
 from terreau.moderation.permissions import can_moderate
-from terreau.moderation.registry import Reportable, get_reportable
+from terreau.moderation.registry import Reportable, get_reportable, visibility_hook
 from terreau.processes.models import Institution, Membership
 from terreau.processes.permissions import require
 
@@ -136,6 +136,12 @@ def _decide(actor, institution: Institution, action: str, obj: Any = None, **fie
     )
 
 
+def _visibility_changed(obj: Any) -> None:
+    hook = visibility_hook(obj)
+    if hook is not None:
+        hook(obj)
+
+
 def hide(actor, obj: Any, *, reason: str, note: str = "") -> Any:
     """Hide an object with a public reason (and an optional public note); close its reports."""
     institution = institution_of(obj)
@@ -152,6 +158,7 @@ def hide(actor, obj: Any, *, reason: str, note: str = "") -> Any:
         obj.hidden_at = timezone.now()
         obj.hidden_by = actor
         obj.save(update_fields=["status", "hidden_reason", "hidden_note", "hidden_at", "hidden_by"])
+        _visibility_changed(obj)
         resolved = _resolve_reports(obj, actor, ReportStatus.UPHELD)
         _decide(actor, institution, DecisionAction.HIDDEN, obj, reason=reason, note=note, reports_count=resolved)
         record_event(
@@ -179,6 +186,7 @@ def restore(actor, obj: Any, *, note: str = "") -> Any:
         obj.hidden_at = None
         obj.hidden_by = None
         obj.save(update_fields=["status", "hidden_reason", "hidden_note", "hidden_at", "hidden_by"])
+        _visibility_changed(obj)
         _decide(actor, institution, DecisionAction.RESTORED, obj, reason=previous, note=note)
         record_event(
             "moderation.restored",

@@ -77,9 +77,17 @@ def test_consultation_journey(visitor_factory, institution, javascript):
         "Les chiroptères chassent surtout avant minuit : il faut éteindre plus tôt."
     )
     a.page.locator("summary", has_text="Citer une source").click()
-    a.page.get_by_label("Source : adresse (facultatif)").fill("https://www.ofb.gouv.fr/pollution-lumineuse")
+    # First with an address on an internal network: refused, the source fields stay open with
+    # the message beside the address and everything typed kept.
+    a.page.get_by_label("Source : adresse (facultatif)").fill("http://localhost/pollution-lumineuse")
     a.page.get_by_label("Source : titre").fill("La pollution lumineuse (OFB)")
     a.page.get_by_label("Source : type").select_option("study")
+    a.page.get_by_role("button", name="Publier l'argument").click()
+    a.page.locator("details.cs-source-fields[open] .field-error", has_text="réseau interne").wait_for()
+    a.check()
+    assert "chiroptères" in a.page.get_by_role("textbox", name="Argument").input_value()
+    assert not Contribution.objects.filter(kind="argument").exists()
+    a.page.get_by_label("Source : adresse (facultatif)").fill("https://www.ofb.gouv.fr/pollution-lumineuse")
     a.page.get_by_role("button", name="Publier l'argument").click()
     a.page.get_by_role("link", name="La pollution lumineuse (OFB)").wait_for()
     a.check()

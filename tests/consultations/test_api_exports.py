@@ -7,11 +7,10 @@ import io
 import json
 
 import pytest
-from django.utils import timezone
 
 from terreau.consultations import services
 from terreau.consultations.exports import voter_pseudonym
-from terreau.consultations.models import Contribution
+from terreau.moderation import services as moderation
 from terreau.synthesis.sources import get_source
 
 from .conftest import article, make_consultation
@@ -20,14 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def filled(consultation, art1, citizen, association, other_citizen, inst_admin, facilitator):
+def filled(consultation, art1, citizen, association, other_citizen, inst_admin, facilitator, moderator):
     amendment = services.post_contribution(citizen, art1, kind="amendment", body="Extinction de minuit à six heures.")
     arg = services.post_contribution(
         association, art1, kind="argument", stance="for", body='=HYPERLINK("https://evil.example")', parent=amendment
     )
     services.add_source(association, arg, url="https://www.ofb.gouv.fr/etude", title="Étude OFB", kind="study")
     hidden = services.post_contribution(other_citizen, art1, kind="amendment", body="Texte caché.")
-    Contribution.objects.filter(pk=hidden.pk).update(status="hidden", hidden_at=timezone.now(), hidden_reason="spam")
+    moderation.hide(moderator, hidden, reason="spam")
     services.cast_vote(citizen, art1, "agree")
     services.cast_vote(other_citizen, amendment, "disagree")
     services.enter_offline_votes(facilitator, art1, counts={"mitigated": 2}, source="Réunion de Dijon")
