@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_limits
 
 from .representation import normalize_rows
 
@@ -79,16 +80,51 @@ def co_association(embedding: np.ndarray, k: int, seed: int, runs: int, iteratio
     runs. Each run adds 1 to the block of every cluster (cost Σ size² per run, not n²)."""
     n = embedding.shape[0]
     co = np.zeros((n, n), dtype=np.float32)
-    for r in range(runs):
-        labels, _ = small_kmeans(embedding, k, seed * 1000 + r, iterations)
-        order = np.argsort(labels, kind="stable")
-        bounds = np.searchsorted(labels[order], np.arange(k + 1))
-        for j in range(k):
-            members = order[bounds[j] : bounds[j + 1]]
-            if len(members):
-                co[np.ix_(members, members)] += 1.0
+    # the products are small: BLAS threads only add overhead (6x the CPU time on a busy 2-core machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for r in range(runs):
+            labels = _kmeans_labels(embedding, k, seed * 1000 + r, iterations)
+            order = np.argsort(labels, kind="stable")
+            bounds = np.searchsorted(labels[order], np.arange(k + 1))
+            for j in range(k):
+                members = order[bounds[j] : bounds[j + 1]]
+                if len(members):
+                    co[np.ix_(members, members)] += 1.0
     co /= max(1, runs)
     return co
+
+
+def _kmeans_labels(embedding: np.ndarray, k: int, seed: int, iterations: int) -> np.ndarray:
+    """The labels of ``small_kmeans`` (same seeding, same Lloyd steps, same stop), with the centroids
+    updated by one matrix product instead of a loop over clusters: the consensus runs it hundreds of
+    times. Labels are not renumbered by size."""
+    n = embedding.shape[0]
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    centers = [embedding[rng.integers(n)]]
+    dist = 1.0 - embedding @ centers[0]
+    for _ in range(1, k):
+        p = np.clip(dist, 0, None) ** 2
+        total = p.sum()
+        i = int(rng.choice(n, p=p / total)) if total > 0 else int(rng.integers(n))
+        centers.append(embedding[i])
+        dist = np.minimum(dist, 1.0 - embedding @ embedding[i])
+    c = normalize_rows(np.vstack(centers))
+    labels = np.zeros(n, dtype=np.int64)
+    rows = np.arange(n)
+    onehot = np.zeros((k, n), dtype=embedding.dtype)
+    for it in range(iterations):
+        new = (embedding @ c.T).argmax(axis=1)
+        if it and np.array_equal(new, labels):
+            break
+        labels = new
+        onehot[:] = 0
+        onehot[labels, rows] = 1
+        sums = onehot @ embedding
+        filled = np.bincount(labels, minlength=k) > 0
+        c[filled] = sums[filled]  # the direction of the sum is that of the mean; empty clusters stay
+        c = normalize_rows(c)
+    return labels
 
 
 def consensus_cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 400) -> tuple[np.ndarray, np.ndarray]:
