@@ -66,7 +66,7 @@ class SynthesisParams:
     svd_components: int = 50
     cluster_runs: int = 1  # > 1: several k-means runs, the most central partition is kept
     consensus_max_units: int = 4000  # up to this many units: consensus clustering (co-association)
-    consensus_runs: int = 50
+    consensus_runs: int = 1000  # k-means runs behind the co-association (fewer: its noise moves the themes)
     warm_start: bool = True  # with ``previous``: k-means starts from the previous themes (stable recomputes)
     warm_iterations: int = 1  # Lloyd iterations of a warm start: more drift to another local optimum
     refine_iterations: int = 2  # Lloyd iterations after clustering: every unit ends at its nearest centroid

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_limits
 
 from .representation import normalize_rows
 
@@ -70,21 +71,75 @@ def cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 1, n_init: int
     return labels, normalize_rows(centroids)
 
 
-def consensus_cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """Consensus clustering for corpora up to a few thousand units: ``runs`` k-means partitions with
-    different seeds, the co-association matrix (share of runs in which two units are together), then
-    average-linkage agglomeration of 1 − co-association into k themes. Less dependent on the seed
-    and on the sample than a single k-means (measured on the Lille data: ARI across seeds 0.51 → 0.66).
-    Memory is n² float32 (64 MB at 4,000 units). Same output contract as ``cluster``."""
+def co_association(embedding: np.ndarray, k: int, seed: int, runs: int, iterations: int = 15) -> np.ndarray:
+    """Share of ``runs`` spherical k-means partitions (numpy, k-means++ seeding, ``iterations`` Lloyd
+    steps) in which each pair of units falls in the same cluster: an n × n float32 matrix.
+
+    This matrix is a Monte-Carlo estimate; its noise (a standard error of ~0.07 per pair with 50 runs)
+    is what made two independent runs cut it differently, so it is meant to be used with a few hundred
+    runs. Each run adds 1 to the block of every cluster (cost Σ size² per run, not n²)."""
+    n = embedding.shape[0]
+    co = np.zeros((n, n), dtype=np.float32)
+    # the products are small: BLAS threads only add overhead (6x the CPU time on a busy 2-core machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for r in range(runs):
+            labels = _kmeans_labels(embedding, k, seed * 1000 + r, iterations)
+            order = np.argsort(labels, kind="stable")
+            bounds = np.searchsorted(labels[order], np.arange(k + 1))
+            for j in range(k):
+                members = order[bounds[j] : bounds[j + 1]]
+                if len(members):
+                    co[np.ix_(members, members)] += 1.0
+    co /= max(1, runs)
+    return co
+
+
+def _kmeans_labels(embedding: np.ndarray, k: int, seed: int, iterations: int) -> np.ndarray:
+    """The labels of ``small_kmeans`` (same seeding, same Lloyd steps, same stop), with the centroids
+    updated by one matrix product instead of a loop over clusters: the consensus runs it hundreds of
+    times. Labels are not renumbered by size."""
+    n = embedding.shape[0]
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    centers = [embedding[rng.integers(n)]]
+    dist = 1.0 - embedding @ centers[0]
+    for _ in range(1, k):
+        p = np.clip(dist, 0, None) ** 2
+        total = p.sum()
+        i = int(rng.choice(n, p=p / total)) if total > 0 else int(rng.integers(n))
+        centers.append(embedding[i])
+        dist = np.minimum(dist, 1.0 - embedding @ embedding[i])
+    c = normalize_rows(np.vstack(centers))
+    labels = np.zeros(n, dtype=np.int64)
+    rows = np.arange(n)
+    onehot = np.zeros((k, n), dtype=embedding.dtype)
+    for it in range(iterations):
+        new = (embedding @ c.T).argmax(axis=1)
+        if it and np.array_equal(new, labels):
+            break
+        labels = new
+        onehot[:] = 0
+        onehot[labels, rows] = 1
+        sums = onehot @ embedding
+        filled = np.bincount(labels, minlength=k) > 0
+        c[filled] = sums[filled]  # the direction of the sum is that of the mean; empty clusters stay
+        c = normalize_rows(c)
+    return labels
+
+
+def consensus_cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Consensus clustering for corpora up to a few thousand units: the co-association of ``runs``
+    k-means partitions with different seeds (``co_association``), then average-linkage agglomeration
+    of 1 − co-association into k themes (deterministic given the matrix). With enough runs the matrix
+    converges to its expectation, which depends on the data and not on the seed (measured on the
+    Lille data, ARI across seeds: 50 runs 0.79, 1,000 runs 0.89). Memory is n² float32 (64 MB at 4,000
+    units). Same output contract as ``cluster``."""
     n = embedding.shape[0]
     if k <= 1 or n <= 2:
         return cluster(embedding, k, seed)
-    co = np.zeros((n, n), dtype=np.float32)
-    for r in range(runs):
-        labels = KMeans(n_clusters=k, n_init=1, random_state=seed * 1000 + r).fit_predict(embedding)
-        co += labels[:, None] == labels[None, :]
-    co /= runs
-    labels = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average").fit_predict(1.0 - co)
+    co = co_association(embedding, k, seed, runs)
+    co = 1.0 - co
+    labels = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average").fit_predict(co)
     del co
     labels, order = _by_size(labels, k)
     centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
