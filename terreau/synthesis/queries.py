@@ -21,6 +21,7 @@ MEMBER_FILTERS = {
     "bref": "one_liner",
     "dep": "departement",
     "type": "author_kind",
+    "rare": None,  # a rare argument's unit id: its contributions are listed in the stored result
 }
 FILTER_MAX = 30
 
@@ -112,6 +113,8 @@ def members(synthesis: Synthesis, filters: dict[str, str]) -> QuerySet[Member]:
     for name, value in filters.items():
         if name == "theme" and value == "-":  # in no theme (one-liners are listed on their own)
             qs = qs.filter(theme=None, one_liner="")
+        elif name == "rare":
+            qs = qs.filter(contribution_id__in=rare_contribution_ids(synthesis, value))
         else:
             qs = qs.filter(**{MEMBER_FILTERS[name]: value})
     return qs.order_by("position", "id")
@@ -182,6 +185,15 @@ def campaigns(synthesis: Synthesis) -> list[dict[str, Any]]:
 
 def rare_arguments(synthesis: Synthesis) -> list[dict[str, Any]]:
     return list((synthesis.data or {}).get("rare_arguments", []))
+
+
+def rare_contribution_ids(synthesis: Synthesis, unit_id: str) -> list[str]:
+    """The contributions behind one rare argument (none for an unknown id)."""
+    for argument in rare_arguments(synthesis):
+        if argument.get("unit_id") == unit_id:
+            ids = argument.get("contribution_ids") or [argument["contribution_id"]]
+            return [str(i) for i in ids]
+    return []
 
 
 def one_liners(synthesis: Synthesis) -> list[dict[str, Any]]:

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -31,6 +32,7 @@ FILTER_LABELS = {
     "bref": gettext_lazy("réponse courte"),
     "dep": gettext_lazy("département"),
     "type": gettext_lazy("type de participant·e"),
+    "rare": gettext_lazy("argument rare"),
 }
 SPLIT_PAGE_SIZE = 100
 
@@ -62,8 +64,11 @@ def _page_context(request, synthesis: Synthesis) -> dict:
         for verbatim in theme.verbatims:
             verbatim["url"] = source.contribution_url(target, verbatim["contribution_id"])
     rare = queries.rare_arguments(synthesis)
+    contributions_url = reverse("synthesis:contributions", args=[synthesis.pk])
     for argument in rare:
-        argument["url"] = source.contribution_url(target, str(argument["contribution_id"]))
+        argument["text_url"] = source.contribution_url(target, str(argument["contribution_id"]))
+        # The count links to every contribution behind it (exact copies included).
+        argument["url"] = f"{contributions_url}?{urlencode({'rare': argument['unit_id']})}"
     territories = queries.territory_rows(synthesis, themes)
     return {
         "synthesis": synthesis,

@@ -85,6 +85,23 @@ def test_process_page_links_to_the_published_synthesis_only(client, computed, in
     assert f'href="/syntheses/{computed.pk}/"' in client.get(url).text
 
 
+def test_a_rare_argument_count_lists_every_contribution_behind_it(client, published):
+    rare = queries.rare_arguments(published)
+    assert rare, "the fixture has rare arguments"
+    members = list(published.members.values_list("contribution_id", flat=True)[:2])
+    rare[0]["contribution_ids"] = members  # as if its text had been posted twice
+    published.data["rare_arguments"] = rare
+    published.save(update_fields=["data"])
+    page = client.get(f"/syntheses/{published.pk}/")
+    link = f"/syntheses/{published.pk}/contributions/?rare={rare[0]['unit_id'].replace('#', '%23')}"
+    assert link.replace("&", "&amp;") in page.text
+    listed = client.get(f"/syntheses/{published.pk}/contributions/", {"rare": rare[0]["unit_id"]})
+    assert listed.status_code == 200
+    assert {m.contribution_id for m in listed.context["page_obj"]} == set(members)
+    unknown = client.get(f"/syntheses/{published.pk}/contributions/", {"rare": "nope#0"})
+    assert unknown.status_code == 200 and len(unknown.context["page_obj"]) == 0
+
+
 def test_each_number_lists_its_contributions(client, published):
     theme = published.themes.get(label="Transports de nuit")
     page = client.get(f"/syntheses/{published.pk}/contributions/", {"theme": theme.key})

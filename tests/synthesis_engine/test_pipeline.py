@@ -76,6 +76,22 @@ def test_rare_argument_is_found_with_its_real_count():
     assert s.rare_arguments.index(found[0]) < 5
 
 
+def test_a_rare_argument_posted_twice_lists_both_contributions():
+    contribs, _ = corpus(seed=4, per_topic=30, with_one_liners=False)
+    rare_text = (
+        "Installer des nichoirs à chauves-souris dans les clochers des églises rurales, "
+        "car ces mammifères nocturnes dévorent les moustiques sans aucun insecticide"
+    )
+    contribs.append(Contribution(id="rare-1", text=rare_text, author_id="r1"))
+    contribs.append(Contribution(id="rare-2", text=rare_text, author_id="r2"))
+    s = synthesize(contribs, PARAMS)
+    found = [r for r in s.rare_arguments if r.contribution_id in ("rare-1", "rare-2")]
+    assert found, [r.text for r in s.rare_arguments]
+    assert found[0].n_contributions == 2 and found[0].n_authors == 2
+    assert sorted(found[0].contribution_ids) == ["rare-1", "rare-2"]
+    assert Synthesis.from_dict(json.loads(json.dumps(s.to_dict()))).rare_arguments == s.rare_arguments
+
+
 def test_breakdowns_count_distinct_authors_and_flag_over_representation():
     contribs, truth = corpus(seed=5, per_topic=30, with_one_liners=False)
     # everybody in département 29 writes about biodiversity

@@ -170,6 +170,8 @@ class RareArgument:
     score: float
     nearest_theme_id: str | None
     theme_id: str | None
+    # Every contribution behind the counts (its exact copies): the numbers stay traceable.
+    contribution_ids: list[Id] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -273,6 +273,7 @@ def run(
                     score=round(score, 6),
                     nearest_theme_id=theme_ids[nearest],
                     theme_id=units[u].theme_id,
+                    contribution_ids=[contributions[i].id for i in members[g]],
                 )
             )
             if len(rare) >= p.rare_top:
