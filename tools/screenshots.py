@@ -31,6 +31,8 @@ PAGES = {
     "consultation-item": "/consultations/7/c/9/",
     "petitions": "/petitions/",
     "petition": "/petitions/proteger-les-haies-du-bocage/",
+    "petition-comments": "/petitions/des-cantines-100-bio-et-locales-dans-les-colleges/",
+    "petition-sign": "/petitions/proteger-les-haies-du-bocage/signer/",
     "petition-answered": "/petitions/eteindre-leclairage-public-entre-23-h-et-5-h/",
     "synthesis": "/syntheses/2/",
     "synthesis-report": "/syntheses/2/rapport/",
@@ -38,6 +40,7 @@ PAGES = {
 STAFF_PAGES = {
     "bo-dashboard": "/espace/",
     "bo-institution": "/espace/institutions/metropole-de-lyon/",
+    "bo-petition-types": "/espace/institutions/metropole-de-lyon/petitions/types/",
     "bo-process": "/espace/demarches/zfe-prochaine-etape/",
     "bo-contract": "/espace/demarches/zfe-prochaine-etape/engagements/",
     "bo-phases": "/espace/demarches/zfe-prochaine-etape/etapes/",
