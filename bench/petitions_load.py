@@ -874,12 +874,12 @@ def bulk_insert(petition_id: int, rows: int, db: str, chunk: int = 500_000) -> f
             WITH d AS (SELECT array_agg(code ORDER BY code) AS codes FROM territories_departement)
             INSERT INTO petitions_signature (petition_id, name, email, email_normalized, email_domain, postcode,
                 abroad, show_name, notify_answer, created_at, confirmed_at, confirm_token_hash, withdraw_token_hash,
-                suspicious, flags, counted, departement_id, ip_range)
+                suspicious, flags, counted, departement_id, ip_range, country)
             SELECT {petition_id}, 'Signataire ' || g, 'sig' || g || '@d' || (g % 1000) || '.exemple.fr',
                 'sig' || g || '@d' || (g % 1000) || '.exemple.fr', 'd' || (g % 1000) || '.exemple.fr', '',
                 false, g % 3 = 0, g % 2 = 0, now() - make_interval(secs => g),
                 now() - make_interval(secs => g) + interval '1 minute', '', '', false, '[]'::jsonb, true,
-                d.codes[1 + g % array_length(d.codes, 1)], ''
+                d.codes[1 + g % array_length(d.codes, 1)], '', ''
             FROM generate_series({start}, {end}) g, d
             """,
             db,
