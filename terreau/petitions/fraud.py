@@ -259,20 +259,7 @@ def _bursts(rows: list[SignatureRow], now: datetime, window: float, factor: floa
     for t in times:
         bins[int((t - start) // window)] += 1
     threshold = max(float(min_count), factor * statistics.median(bins))
-    spans: list[list[int]] = []  # [first index, last index] of merged flagged windows
-    j = 0
-    for i, t in enumerate(times):
-        if j < i:
-            j = i
-        while j + 1 < len(times) and times[j + 1] < t + window:
-            j += 1
-        if j - i + 1 >= threshold:
-            if spans and i <= spans[-1][1]:
-                spans[-1][1] = max(spans[-1][1], j)
-            else:
-                spans.append([i, j])
-    total = len(rows)
-    return [_cluster("burst", rows[a].created.isoformat(), rows[a : b + 1], total) for a, b in spans]
+    return _burst_spans(rows, window, threshold, len(rows))
 
 
 def find_clusters(
@@ -474,7 +461,7 @@ def _burst_spans(rows: list[SignatureRow], window: float, threshold: float, tota
     """The sliding-window part of `_bursts()` with a given threshold and total."""
     rows = sorted(rows, key=lambda r: (r.created, r.id))
     times = [r.created.timestamp() for r in rows]
-    spans: list[list[int]] = []
+    spans: list[list[int]] = []  # [first index, last index] of merged flagged windows
     j = 0
     for i, t in enumerate(times):
         if j < i:

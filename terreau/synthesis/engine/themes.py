@@ -94,13 +94,9 @@ def co_association(embedding: np.ndarray, k: int, seed: int, runs: int, iteratio
     return co
 
 
-def _kmeans_labels(embedding: np.ndarray, k: int, seed: int, iterations: int) -> np.ndarray:
-    """The labels of ``small_kmeans`` (same seeding, same Lloyd steps, same stop), with the centroids
-    updated by one matrix product instead of a loop over clusters: the consensus runs it hundreds of
-    times. Labels are not renumbered by size."""
+def _kmeans_pp(embedding: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding on unit rows (cosine distance): k normalised centres."""
     n = embedding.shape[0]
-    k = max(1, min(k, n))
-    rng = np.random.default_rng(seed)
     centers = [embedding[rng.integers(n)]]
     dist = 1.0 - embedding @ centers[0]
     for _ in range(1, k):
@@ -109,7 +105,16 @@ def _kmeans_labels(embedding: np.ndarray, k: int, seed: int, iterations: int) ->
         i = int(rng.choice(n, p=p / total)) if total > 0 else int(rng.integers(n))
         centers.append(embedding[i])
         dist = np.minimum(dist, 1.0 - embedding @ embedding[i])
-    c = normalize_rows(np.vstack(centers))
+    return normalize_rows(np.vstack(centers))
+
+
+def _kmeans_labels(embedding: np.ndarray, k: int, seed: int, iterations: int) -> np.ndarray:
+    """The labels of ``small_kmeans`` (same seeding, same Lloyd steps, same stop), with the centroids
+    updated by one matrix product instead of a loop over clusters: the consensus runs it hundreds of
+    times. Labels are not renumbered by size."""
+    n = embedding.shape[0]
+    k = max(1, min(k, n))
+    c = _kmeans_pp(embedding, k, np.random.default_rng(seed))
     labels = np.zeros(n, dtype=np.int64)
     rows = np.arange(n)
     onehot = np.zeros((k, n), dtype=embedding.dtype)
@@ -219,16 +224,7 @@ def small_kmeans(embedding: np.ndarray, k: int, seed: int, iters: int = 30) -> t
     no thread pool to start, so it stays fast on a busy machine. Same output contract as ``cluster``."""
     n = embedding.shape[0]
     k = max(1, min(k, n))
-    rng = np.random.default_rng(seed)
-    centers = [embedding[rng.integers(n)]]
-    dist = 1.0 - embedding @ centers[0]
-    for _ in range(1, k):
-        p = np.clip(dist, 0, None) ** 2
-        total = p.sum()
-        i = int(rng.choice(n, p=p / total)) if total > 0 else int(rng.integers(n))
-        centers.append(embedding[i])
-        dist = np.minimum(dist, 1.0 - embedding @ embedding[i])
-    c = normalize_rows(np.vstack(centers))
+    c = _kmeans_pp(embedding, k, np.random.default_rng(seed))
     labels = np.zeros(n, dtype=np.int64)
     for it in range(iters):
         new = (embedding @ c.T).argmax(axis=1)
