@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -262,6 +262,40 @@ def _bursts(rows: list[SignatureRow], now: datetime, window: float, factor: floa
     return _burst_spans(rows, window, threshold, len(rows))
 
 
+class _Rules(NamedTuple):
+    min_count: int
+    range_share: float
+    domain_share: float
+    country_share: float
+    window: float  # seconds
+    burst_factor: float
+    burst_min_count: int
+    home: frozenset[str]
+
+
+def _rules(
+    min_count: int | None,
+    range_share: float | None,
+    domain_share: float | None,
+    country_share: float | None,
+    burst_window: timedelta | None,
+    burst_factor: float | None,
+    burst_min_count: int | None,
+) -> _Rules:
+    """The cluster rules: the arguments given, the settings for the others."""
+    cfg = config()
+    return _Rules(
+        cfg["cluster_min_count"] if min_count is None else min_count,
+        cfg["cluster_range_share"] if range_share is None else range_share,
+        cfg["cluster_domain_share"] if domain_share is None else domain_share,
+        cfg["cluster_country_share"] if country_share is None else country_share,
+        burst_window.total_seconds() if burst_window else float(cfg["burst_window"]),
+        cfg["burst_factor"] if burst_factor is None else burst_factor,
+        cfg["burst_min_count"] if burst_min_count is None else burst_min_count,
+        frozenset(c.upper() for c in cfg["home_countries"]),
+    )
+
+
 def find_clusters(
     rows: Iterable[SignatureRow],
     *,
@@ -285,20 +319,14 @@ def find_clusters(
     Every cluster also needs ≥ `min_count` signatures. Unset arguments come from settings.
     Ordered by kind, then largest first.
     """
-    cfg = config()
-    min_count = cfg["cluster_min_count"] if min_count is None else min_count
-    range_share = cfg["cluster_range_share"] if range_share is None else range_share
-    domain_share = cfg["cluster_domain_share"] if domain_share is None else domain_share
-    country_share = cfg["cluster_country_share"] if country_share is None else country_share
-    window = burst_window.total_seconds() if burst_window else float(cfg["burst_window"])
-    burst_factor = cfg["burst_factor"] if burst_factor is None else burst_factor
-    burst_min_count = cfg["burst_min_count"] if burst_min_count is None else burst_min_count
+    min_count, range_share, domain_share, country_share, window, burst_factor, burst_min_count, home = _rules(
+        min_count, range_share, domain_share, country_share, burst_window, burst_factor, burst_min_count
+    )
 
     rows = list(rows)
     if not rows:
         return []
     total = len(rows)
-    home = {c.upper() for c in cfg["home_countries"]}
     ranges: dict[str, list[SignatureRow]] = defaultdict(list)
     domains: dict[str, list[SignatureRow]] = defaultdict(list)
     countries: dict[str, list[SignatureRow]] = defaultdict(list)
@@ -376,15 +404,9 @@ def find_clusters_in_db(
     bins, and the sliding window runs over the rows of the bins dense enough to hold a burst
     (a window spans at most two adjacent bins, so a bin pair below the threshold cannot).
     """
-    cfg = config()
-    min_count = cfg["cluster_min_count"] if min_count is None else min_count
-    range_share = cfg["cluster_range_share"] if range_share is None else range_share
-    domain_share = cfg["cluster_domain_share"] if domain_share is None else domain_share
-    country_share = cfg["cluster_country_share"] if country_share is None else country_share
-    window = burst_window.total_seconds() if burst_window else float(cfg["burst_window"])
-    burst_factor = cfg["burst_factor"] if burst_factor is None else burst_factor
-    burst_min_count = cfg["burst_min_count"] if burst_min_count is None else burst_min_count
-    home = {c.upper() for c in cfg["home_countries"]}
+    min_count, range_share, domain_share, country_share, window, burst_factor, burst_min_count, home = _rules(
+        min_count, range_share, domain_share, country_share, burst_window, burst_factor, burst_min_count
+    )
 
     signatures = signatures.order_by()
     summary = signatures.aggregate(total=Count("*"), start=Min("created_at"), end=Max("created_at"))
