@@ -25,9 +25,13 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and cached pages must not leak from one test to another."""
+    from terreau.petitions.queries import forget_signing_copies
+
     cache.clear()
+    forget_signing_copies()
     yield
     cache.clear()
+    forget_signing_copies()
 
 
 @pytest.fixture(autouse=True)

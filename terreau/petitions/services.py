@@ -10,13 +10,15 @@ import datetime
 import hashlib
 import random
 import secrets
+import threading
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.text import slugify
@@ -33,6 +35,7 @@ from terreau.petitions.models import (
     DEMAND_MAX,
     NAME_MAX,
     REFUSAL_MAX,
+    SIGNABLE_STATUSES,
     TITLE_MAX,
     UPDATE_MAX,
     CounterShard,
@@ -424,11 +427,13 @@ def sign_anonymous(
     ip: str | None = None,
     country: str | None = None,
 ) -> None:
-    """Record a pending signature and queue its confirmation email.
+    """Record a pending signature; its confirmation email is sent by the batch task.
 
     The caller shows the same page whatever happens here (SECURITY.md #9): a known email
     writes nothing and queues an "already signed" email instead; a suspicious one is kept,
-    marked and will not be counted.
+    marked and will not be counted. `petition` may be a copy a few seconds old
+    (queries.petition_for_signing_cached): the INSERT itself checks that the petition still
+    accepts signatures.
     """
     from terreau.petitions import tasks
 
@@ -437,36 +442,199 @@ def sign_anonymous(
     flags = fraud.assess_signature(
         petition_id=petition.pk, ip=ip or "unknown", email_domain=signer.email_domain, country=country
     )
-    try:
-        with transaction.atomic():
-            signature = Signature.objects.create(
-                petition=petition,
-                name=signer.name,
-                email=signer.email,
-                email_normalized=signer.email_normalized,
-                email_domain=signer.email_domain,
-                commune=signer.commune,
-                departement_id=signer.departement_id,
-                postcode=signer.postcode,
-                abroad=signer.abroad,
-                show_name=bool(show_name),
-                notify_answer=bool(notify_answer),
-                ip=ip if ip and ip != "unknown" else None,
-                ip_range=fraud.ip_range(ip) if ip and ip != "unknown" else "",
-                country=country or "",
-                suspicious=bool(flags),
-                flags=flags,
-            )
-            tasks.send_confirmation.enqueue(signature.pk)
-    except IntegrityError:
-        existing = (
-            Signature.objects.filter(petition=petition, email_normalized=signer.email_normalized)
-            .values_list("pk", flat=True)
-            .first()
+    known_ip = ip if ip and ip != "unknown" else None
+    inserted = _insert_pending_signature(
+        petition.pk,
+        {
+            "petition": petition.pk,
+            "name": signer.name,
+            "email": signer.email,
+            "email_normalized": signer.email_normalized,
+            "email_domain": signer.email_domain,
+            "commune": signer.commune.pk if signer.commune else None,
+            "departement": signer.departement_id,
+            "postcode": signer.postcode,
+            "abroad": signer.abroad,
+            "show_name": bool(show_name),
+            "notify_answer": bool(notify_answer),
+            "ip": known_ip,
+            "ip_range": fraud.ip_range(known_ip) if known_ip else "",
+            "country": country or "",
+            "suspicious": bool(flags),
+            "flags": flags,
+            "created_at": timezone.now(),
+        },
+    )
+    if inserted:
+        wake_confirmation_sender()
+        return
+    existing = (
+        Signature.objects.filter(petition_id=petition.pk, email_normalized=signer.email_normalized)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if existing is None:  # nothing written and not a duplicate: the petition closed meanwhile
+        raise ValidationError(_("Cette pétition ne recueille plus de signatures."))
+    # At most a few such emails per signature and hour: no mail bombing through the form.
+    if ratelimit.hit(f"signature:{existing}", "petition-already-signed", 3, 3600):
+        tasks.send_already_signed.enqueue(existing)
+
+
+# Every column a new pending signature sets (the others are NULL, "" or false by default).
+_PENDING_COLUMNS = (
+    "petition",
+    "name",
+    "email",
+    "email_normalized",
+    "email_domain",
+    "commune",
+    "departement",
+    "postcode",
+    "abroad",
+    "show_name",
+    "notify_answer",
+    "ip",
+    "ip_range",
+    "country",
+    "suspicious",
+    "flags",
+    "created_at",
+    "user",
+    "confirmed_at",
+    "confirm_token_hash",
+    "confirm_expires_at",
+    "withdraw_token_hash",
+    "invalidation",
+    "invalidated_at",
+    "counted",
+)
+_PENDING_DEFAULTS = {
+    "user": None,
+    "confirmed_at": None,
+    "confirm_token_hash": "",
+    "confirm_expires_at": None,
+    "withdraw_token_hash": "",
+    "invalidation": None,
+    "invalidated_at": None,
+    "counted": False,
+}
+_insert_sql: dict[str, str] = {}
+
+
+def _pending_insert_sql() -> str:
+    """INSERT … SELECT … WHERE the petition accepts signatures ON CONFLICT DO NOTHING.
+
+    One statement in autocommit: no transaction block, no savepoint, no IntegrityError to
+    catch for a duplicate, nothing compiled per request. PostgreSQL types the literals of a
+    SELECT list as text, hence the casts there; SQLite stores them by column affinity.
+    """
+    vendor = connection.vendor
+    if vendor not in _insert_sql:
+        meta = Signature._meta
+        quote = connection.ops.quote_name
+        fields = [meta.get_field(name) for name in _PENDING_COLUMNS]
+        if vendor == "postgresql":
+            values = [f"CAST(%s AS {f.db_type(connection)})" for f in fields]
+        else:
+            values = ["%s"] * len(fields)
+        statuses = ", ".join(f"'{s.value}'" for s in SIGNABLE_STATUSES)
+        # Only model metadata and constants go into the text; every value is a parameter.
+        _insert_sql[vendor] = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+            f"SELECT {', '.join(values)} WHERE EXISTS (SELECT 1 FROM {quote(Petition._meta.db_table)} "
+            f"WHERE id = %s AND closed_at IS NULL AND status IN ({statuses})) ON CONFLICT DO NOTHING"
         )
-        # At most a few such emails per signature and hour: no mail bombing through the form.
-        if existing and ratelimit.hit(f"signature:{existing}", "petition-already-signed", 3, 3600):
-            tasks.send_already_signed.enqueue(existing)
+    return _insert_sql[vendor]
+
+
+def _insert_pending_signature(petition_id: int, values: dict[str, Any]) -> bool:
+    """Insert one unconfirmed signature; False when it exists already or the petition is closed."""
+    meta = Signature._meta
+    row = values | _PENDING_DEFAULTS
+    params = [meta.get_field(name).get_db_prep_save(row[name], connection) for name in _PENDING_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(_pending_insert_sql(), [*params, petition_id])
+        return cursor.rowcount == 1
+
+
+_wake_lock = threading.Lock()
+_next_wake = 0.0
+
+
+def confirmation_batch_delay() -> float:
+    return float(getattr(settings, "PETITIONS_CONFIRMATION_BATCH_SECONDS", 1.0))
+
+
+def wake_confirmation_sender() -> None:
+    """Have the batch task send the confirmation emails of the signatures just written.
+
+    With a backend that can defer (the database one), a process queues at most one run per
+    `confirmation_batch_delay()` seconds, due that long after: every signature this process
+    committed before queuing is pending when the run starts, and the run sends all that are
+    pending. A queue row per signature was a fifth of a signature's cost under load. Without
+    deferral (the immediate backend of the tests) every call runs the task at once.
+    """
+    from terreau.petitions import tasks
+
+    global _next_wake
+    task = tasks.send_pending_confirmations
+    if not task.get_backend().supports_defer:
+        task.enqueue()
+        return
+    delay = confirmation_batch_delay()
+    now = time.monotonic()
+    with _wake_lock:
+        if now < _next_wake:
+            return
+        _next_wake = now + delay
+    task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay)).enqueue()
+
+
+@dataclass(slots=True)
+class ClaimedConfirmation:
+    signature: Signature
+    confirm_token: str
+    withdraw_token: str
+
+
+def claim_confirmations(*, after: int = 0, limit: int = 200, ids: list[int] | None = None) -> list[ClaimedConfirmation]:
+    """Give new tokens to signatures about to receive their confirmation email.
+
+    Without `ids`: up to `limit` signatures never emailed, by id after `after`, skipping rows
+    another worker holds. With `ids`: those unconfirmed signatures, emailed before or not (a
+    new email after "already signed"). Only the tokens' hashes are stored.
+    """
+    if ids is None:
+        # Never emailed (the partial index signature_unsent_idx holds exactly these rows).
+        rows = Signature.objects.filter(
+            confirmed_at__isnull=True, confirm_token_hash="", confirm_expires_at__isnull=True
+        )
+        rows = rows.filter(pk__gt=after, petition__closed_at__isnull=True).exclude(email="").order_by("pk")
+    else:
+        rows = Signature.objects.filter(pk__in=ids, confirmed_at__isnull=True).exclude(email="").order_by("pk")
+    expires = timezone.now() + confirm_ttl()
+    claimed = []
+    with transaction.atomic():
+        locked = rows.select_related("petition").select_for_update(skip_locked=True, of=("self",))
+        for signature in locked[:limit]:
+            confirm, signature.confirm_token_hash = new_token()
+            withdraw, signature.withdraw_token_hash = new_token()
+            signature.confirm_expires_at = expires
+            claimed.append(ClaimedConfirmation(signature, confirm, withdraw))
+        Signature.objects.bulk_update(
+            [c.signature for c in claimed], ["confirm_token_hash", "withdraw_token_hash", "confirm_expires_at"]
+        )
+    return claimed
+
+
+def release_confirmations(ids: list[int]) -> None:
+    """The email could not be sent: drop the tokens; run_maintenance tries again later.
+
+    `confirm_expires_at` stays set, so the batch sender does not retry at once.
+    """
+    Signature.objects.filter(pk__in=ids, confirmed_at__isnull=True).update(
+        confirm_token_hash="", withdraw_token_hash=""
+    )
 
 
 def sign_as_user(

@@ -7,9 +7,10 @@ pending; `resend_unsent` (periodic) queues again the confirmations that were nev
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, mailers
 from django.db.models import Q
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -19,43 +20,82 @@ from django.utils import timezone, translation
 from terreau.petitions import queries, services
 from terreau.petitions.models import Petition, PetitionStatus, Signature
 
+logger = logging.getLogger(__name__)
+CONFIRMATION_BATCH = 200
+
 
 def site_url() -> str:
     return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/")
 
 
-def _send(template: str, to: str, context: dict) -> None:
+def _message(template: str, to: str, context: dict) -> EmailMessage:
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"petitions/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"petitions/email/{template}.txt", context)
-    send_mail(subject, body, None, [to])
+    return EmailMessage(subject, body, None, [to])
+
+
+def _send(template: str, to: str, context: dict) -> None:
+    _message(template, to, context).send()
+
+
+def _confirmation(claimed: services.ClaimedConfirmation) -> EmailMessage:
+    signature = claimed.signature
+    return _message(
+        "confirm",
+        signature.email,
+        {
+            "petition": signature.petition,
+            "name": signature.name,
+            "confirm_url": site_url() + reverse("petitions:confirm", args=[claimed.confirm_token]),
+            "withdraw_url": site_url() + reverse("petitions:withdraw_token", args=[claimed.withdraw_token]),
+            "hours": int(services.confirm_ttl().total_seconds() // 3600),
+        },
+    )
+
+
+def _send_confirmations(batch: list[services.ClaimedConfirmation]) -> int:
+    """Send over one mail connection; a failed address gets its tokens cleared for the
+    periodic retry (run_maintenance), the others are sent anyway."""
+    failed: list[int] = []
+    connection = mailers.default
+    connection.open()
+    try:
+        for claimed in batch:
+            try:
+                connection.send_messages([_confirmation(claimed)])
+            except Exception:
+                logger.exception("confirmation email for signature %s failed", claimed.signature.pk)
+                failed.append(claimed.signature.pk)
+    finally:
+        connection.close()
+    if failed:
+        services.release_confirmations(failed)
+    return len(batch) - len(failed)
 
 
 @task
 def send_confirmation(signature_id: int) -> None:
-    """New tokens (confirmation, withdrawal), then the email; tokens are cleared if it fails."""
-    signature = Signature.objects.select_related("petition").filter(pk=signature_id).first()
-    if signature is None or signature.confirmed_at is not None or not signature.email:
-        return
-    confirm, confirm_hash = services.new_token()
-    withdraw, withdraw_hash = services.new_token()
-    Signature.objects.filter(pk=signature_id).update(
-        confirm_token_hash=confirm_hash,
-        confirm_expires_at=timezone.now() + services.confirm_ttl(),
-        withdraw_token_hash=withdraw_hash,
-    )
-    context = {
-        "petition": signature.petition,
-        "name": signature.name,
-        "confirm_url": site_url() + reverse("petitions:confirm", args=[confirm]),
-        "withdraw_url": site_url() + reverse("petitions:withdraw_token", args=[withdraw]),
-        "hours": int(services.confirm_ttl().total_seconds() // 3600),
-    }
-    try:
-        _send("confirm", signature.email, context)
-    except Exception:
-        Signature.objects.filter(pk=signature_id).update(confirm_token_hash="", withdraw_token_hash="")
-        raise
+    """New tokens (confirmation, withdrawal), then the email of one pending signature."""
+    batch = services.claim_confirmations(ids=[signature_id])
+    if batch and _send_confirmations(batch) == 0:
+        raise RuntimeError(f"confirmation email for signature {signature_id} not sent")
+
+
+@task
+def send_pending_confirmations() -> int:
+    """Send the confirmation email of every signature still waiting for one, by batches.
+
+    Queued by services.wake_confirmation_sender(): at most one run per web process and
+    second under load, instead of one queued task per signature.
+    """
+    sent, after = 0, 0
+    while batch := services.claim_confirmations(after=after, limit=CONFIRMATION_BATCH):
+        after = batch[-1].signature.pk
+        sent += _send_confirmations(batch)
+        if len(batch) < CONFIRMATION_BATCH:
+            break
+    return sent
 
 
 @task

@@ -227,21 +227,90 @@ def test_withdraw_by_token(open_petition):
 
 
 def test_mail_outage_keeps_signature_and_resends(open_petition, settings, monkeypatch):
+    from django.core.mail.backends import locmem
+
     from terreau.petitions import tasks
 
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("SMTP down")
 
-    monkeypatch.setattr(tasks, "send_mail", broken)
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", broken)
     services.sign_anonymous(open_petition, signer())
     sig = Signature.objects.get()
-    assert sig.confirm_token_hash == ""
+    assert sig.confirm_token_hash == "" and sig.confirmed_at is None
     monkeypatch.undo()
+    # The batch sender does not hammer a failing address: the retry is the periodic job's.
+    assert tasks.send_pending_confirmations.call() == 0
+    assert mail.outbox == []
     Signature.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
     settings.PETITIONS_COUNTER_SHARDS = 4
     result = tasks.run_maintenance()
     assert result["resent"] == 1
     assert services.confirm_signature(confirm_token_from_outbox()) is not None
+
+
+def test_batch_sender_emails_each_pending_signature_once(open_petition, settings):
+    from terreau.petitions import tasks
+
+    # A backend that defers: signing only queues the batch sender, nothing is sent yet.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for i in range(5):
+        services.sign_anonymous(open_petition, signer(email=f"batch{i}@example.org"))
+    assert mail.outbox == []
+    assert Signature.objects.filter(confirm_token_hash="").count() == 5
+    assert tasks.send_pending_confirmations.call() == 5
+    assert sorted(m.to[0] for m in mail.outbox) == [f"batch{i}@example.org" for i in range(5)]
+    assert tasks.send_pending_confirmations.call() == 0  # nothing twice
+    assert len(mail.outbox) == 5
+    for i in range(5):
+        assert services.confirm_signature(confirm_token_from_outbox(i)) is not None
+    assert count(open_petition) == 5
+
+
+def test_one_failing_address_does_not_stop_the_batch(open_petition, settings, monkeypatch):
+    from django.core.mail.backends import locmem
+
+    from terreau.petitions import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for email in ("a@example.org", "refused@example.org", "c@example.org"):
+        services.sign_anonymous(open_petition, signer(email=email))
+    send = locmem.EmailBackend.send_messages
+
+    def picky(self, messages):
+        if messages[0].to == ["refused@example.org"]:
+            raise OSError("550 mailbox unavailable")
+        return send(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", picky)
+    assert tasks.send_pending_confirmations.call() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@example.org", "c@example.org"]
+    refused = Signature.objects.get(email="refused@example.org")
+    assert refused.confirm_token_hash == "" and refused.confirm_expires_at is not None
+
+
+def test_deferring_backend_queues_one_batch_per_interval(open_petition, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.PETITIONS_CONFIRMATION_BATCH_SECONDS = 30
+    services._next_wake = 0.0
+    for i in range(4):
+        services.sign_anonymous(open_petition, signer(email=f"wake{i}@example.org"))
+    queued = DBTaskResult.objects.all()
+    assert queued.count() == 1
+    assert queued.get().task_path.endswith("send_pending_confirmations")
+    assert queued.get().run_after > timezone.now() + datetime.timedelta(seconds=20)
+
+
+def test_signing_a_petition_closed_since_it_was_read_writes_nothing(open_petition):
+    stale = Petition.objects.get(pk=open_petition.pk)
+    Petition.objects.filter(pk=open_petition.pk).update(closed_at=timezone.now(), status="closed")
+    assert stale.accepts_signatures  # the copy a web process may still hold
+    with pytest.raises(ValidationError):
+        services.sign_anonymous(stale, signer())
+    assert not Signature.objects.exists()
+    assert mail.outbox == []
 
 
 # --- Fraud -------------------------------------------------------------------------------

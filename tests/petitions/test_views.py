@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from terreau.petitions import services
 from terreau.petitions.models import Petition, Signature
@@ -77,6 +78,18 @@ def test_known_and_unknown_email_same_response(client, open_petition):
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert Signature.objects.count() == 1
+
+
+def test_sign_page_reuses_the_petition_but_a_closed_one_refuses(client, open_petition, django_assert_num_queries):
+    url = f"/petitions/{open_petition.slug}/signer/"
+    assert client.get(url).status_code == 200
+    with django_assert_num_queries(0):  # the petition read a moment ago, no session, no user
+        assert client.get(url).status_code == 200
+    Petition.objects.filter(pk=open_petition.pk).update(status="closed", closed_at=timezone.now())
+    response = client.post(url, SIGN)  # this process still holds the open copy
+    assert response.status_code == 200
+    assert "Cette pétition ne recueille plus de signatures." in response.content.decode()
+    assert not Signature.objects.exists() and not mail.outbox
 
 
 def test_sign_form_errors_write_nothing(client, open_petition):
