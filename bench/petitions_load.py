@@ -158,13 +158,27 @@ def prepare_database(db: str, env: dict[str, str]) -> None:
 class Server:
     """gunicorn (gthread) on HOST:PORT; workers × threads."""
 
-    def __init__(self, env: dict[str, str], workers: int, threads: int, log_dir: Path) -> None:
-        self.env, self.workers, self.threads = env, workers, threads
-        self.log_path = log_dir / "gunicorn.log"
+    def __init__(self, env: dict[str, str], workers: int, threads: int, log_dir: Path, kind: str = "gunicorn") -> None:
+        self.env, self.workers, self.threads, self.kind = env, workers, threads, kind
+        self.log_path = log_dir / f"{kind}.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> None:
-        cmd = [
+    def command(self) -> list[str]:
+        if self.kind == "granian":
+            return [
+                str(Path(PY).with_name("granian")),
+                "--interface=wsgi",
+                f"--host={HOST}",
+                f"--port={PORT}",
+                f"--workers={self.workers}",
+                f"--blocking-threads={self.threads}",
+                "--backlog=2048",
+                "--respawn-failed-workers",
+                f"--working-dir={ROOT}",
+                "--log-level=warning",
+                "terreau.config.wsgi:application",
+            ]
+        return [
             GUNICORN,
             "terreau.config.wsgi:application",
             f"--bind={HOST}:{PORT}",
@@ -177,6 +191,9 @@ class Server:
             "--graceful-timeout=5",
             f"--chdir={ROOT}",
         ]
+
+    def start(self) -> None:
+        cmd = self.command()
         with open(self.log_path, "a") as log_file:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(cmd, env=self.env, stdout=log_file, stderr=subprocess.STDOUT)
         for _ in range(300):
@@ -820,7 +837,7 @@ def run_load(args) -> None:
     setup_django(env)
     slug = "chalutage-profond-banc-essai"
     petition, _author = make_petition(slug)
-    server = Server(env, args.workers, args.threads, Path(args.tmp))
+    server = Server(env, args.workers, args.threads, Path(args.tmp), args.server)
     server.start()
     results: dict = {"workers": args.workers, "threads": args.threads, "cpus": os.cpu_count()}
     try:
@@ -1080,6 +1097,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--fault-duration", type=float, default=15)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--read-connections", type=int, default=64)
@@ -1092,7 +1110,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     args.tmp = args.tmp or tempfile.mkdtemp(prefix="petbench-")
-    log(f"work dir {args.tmp}; {os.cpu_count()} CPUs; gunicorn {args.workers} workers × {args.threads} threads")
+    log(f"work dir {args.tmp}; {os.cpu_count()} CPUs; {args.server} {args.workers} workers × {args.threads} threads")
     try:
         if args.stages == "big":
             run_big(args)
