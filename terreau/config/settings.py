@@ -112,6 +112,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
+    if _db["ENGINE"].endswith("postgresql"):
+        # Django's cursors send parameters inline and never prepare; the project prepares one
+        # statement itself, the signature INSERT (petitions.services), planned once per
+        # connection instead of once per signature. A threshold no query reaches keeps
+        # psycopg from preparing anything else; see docs/deployment.md for poolers.
+        _db.setdefault("OPTIONS", {}).update(
+            prepare_threshold=1_000_000_000, options="-c plan_cache_mode=force_generic_plan"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------

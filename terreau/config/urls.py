@@ -11,6 +11,8 @@ urlpatterns = [
     path("credits/", core_views.credits, name="credits"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("i18n/langue/", core_views.switch_language, name="switch_language"),
+    # Before the includes mounted at "": signing is the busiest write (fewer patterns tried).
+    path("petitions/", include("terreau.petitions.urls")),
     path("compte/oidc/", include("terreau.accounts.oidc_urls")),
     path("compte/", include("allauth.urls")),
     path("compte/", include("terreau.accounts.urls")),
@@ -20,7 +22,6 @@ urlpatterns = [
     path("espace/modules/", include("terreau.pages.urls")),
     path("espace/", include("terreau.petitions.backoffice_urls")),
     path("", include("terreau.consultations.urls")),
-    path("petitions/", include("terreau.petitions.urls")),
     path("", include("terreau.processes.urls")),
     path("api/", include("terreau.api.urls")),
     path("discussions/", include("terreau.discussions.urls")),
