@@ -462,7 +462,7 @@ def make_petition(slug: str):
     return petition, author
 
 
-def drain_confirmation_tasks(petition_id: int, limit: int) -> tuple[list[str], float]:
+def drain_confirmation_tasks(limit: int) -> tuple[list[str], float]:
     """Run the real batch sender (send_pending_confirmations) until every pending signature
     has its email; return the confirmation tokens.
 
@@ -661,7 +661,7 @@ def stage_sign(slug: str, petition_id: int, args, server: Server) -> dict:
     out.update(baseline=base, sign=sign, ratio=sign_ok / base_ok, stored=stored, suspicious=suspicious)
 
     limit = int(sign_ok * args.duration * 1.2) + 500
-    tokens, elapsed = drain_confirmation_tasks(petition_id, limit)
+    tokens, elapsed = drain_confirmation_tasks(limit)
     log(
         f"confirmation emails (send_pending_confirmations batch task, in-process): {len(tokens)} in {elapsed:.1f} s "
         f"= {len(tokens) / elapsed:.0f}/s"
