@@ -444,7 +444,6 @@ def sign_anonymous(
     )
     known_ip = ip if ip and ip != "unknown" else None
     inserted = _insert_pending_signature(
-        petition.pk,
         {
             "petition": petition.pk,
             "name": signer.name,
@@ -547,7 +546,7 @@ def _pending_insert_sql() -> str:
     return _insert_sql[vendor]
 
 
-def _insert_pending_signature(petition_id: int, values: dict[str, Any]) -> bool:
+def _insert_pending_signature(values: dict[str, Any]) -> bool:
     """Insert one unconfirmed signature; False when it exists already or the petition is closed.
 
     On PostgreSQL the statement is sent with its parameters apart and prepared once per
@@ -557,7 +556,7 @@ def _insert_pending_signature(petition_id: int, values: dict[str, Any]) -> bool:
     meta = Signature._meta
     row = values | _PENDING_DEFAULTS
     params = [meta.get_field(name).get_db_prep_save(row[name], connection) for name in _PENDING_COLUMNS]
-    params.append(petition_id)
+    params.append(values["petition"])  # the petition whose state the statement checks
     with connection.cursor() as cursor:  # health check, connection, Django's error wrapping
         if connection.vendor != "postgresql":
             cursor.execute(_pending_insert_sql(), params)
