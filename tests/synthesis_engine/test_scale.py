@@ -95,3 +95,20 @@ def test_warm_start_can_be_switched_off_and_falls_back_to_matching():
     first = run(contribs, params).synthesis
     again = synthesize(contribs, params, previous=first)
     assert sorted(t.id for t in again.themes) == sorted(t.id for t in first.themes)
+
+
+def test_svd_without_pairs_has_no_loading_on_pairs_and_keeps_them_in_the_vocabulary():
+    contribs, topics = corpus(seed=6, per_topic=30, campaign_size=0, with_one_liners=False)
+    from terreau.synthesis.engine.text import content_stems
+
+    lists = [content_stems(c.text) for c in contribs]
+    with_pairs = fit_space(lists, min_df=2, max_df=0.5, n_components=10, seed=0)
+    fitted = fit_space(lists, min_df=2, max_df=0.5, n_components=10, seed=0, svd_pairs=False)
+    assert fitted.space.terms == with_pairs.space.terms
+    pair = np.array([" " in t for t in fitted.space.terms])
+    assert pair.any() and not np.abs(fitted.space.components[:, pair]).any()
+    assert np.abs(with_pairs.space.components[:, pair]).any()
+    topic = np.array([topics[c.id] for c in contribs])
+    same = topic[:, None] == topic[None, :]
+    sims = fitted.embedding @ fitted.embedding.T
+    assert sims[same].mean() > sims[~same].mean() + 0.3

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from terreau.synthesis.engine.representation import normalize_rows
-from terreau.synthesis.engine.themes import co_association, consensus_cluster, small_kmeans
+from terreau.synthesis.engine.themes import co_association, consensus_cluster, refine, small_kmeans, warm_cluster
 
 
 def overlapping_blobs(n: int = 240, k: int = 6, dim: int = 12, spread: float = 0.3) -> np.ndarray:
@@ -42,3 +42,32 @@ def test_single_kmeans_runs_disagree_but_the_consensus_does_not_depend_on_the_se
     few = np.abs(co_association(emb, 6, 0, runs=10) - co_association(emb, 6, 1, runs=10)).mean()
     many = np.abs(co_association(emb, 6, 0, runs=200) - co_association(emb, 6, 1, runs=200)).mean()
     assert many < few / 2
+
+
+def test_refine_with_a_margin_moves_only_units_another_theme_fits_much_better():
+    emb = overlapping_blobs()
+    start = small_kmeans(emb, 6, 0)[0]
+    rng = np.random.default_rng(0)
+    start[rng.choice(len(start), 40, replace=False)] = rng.integers(0, 6, 40)  # some units misplaced
+    plain, _ = refine(emb, start, 20)
+    kept, cents = refine(emb, start, 20, margin=0.1)
+    # plain refinement ends at the nearest centroid; with a margin every unit is within 0.1 of it
+    sims_plain = emb @ refine(emb, plain, 0)[1].T
+    assert np.array_equal(plain, sims_plain.argmax(axis=1))
+    sims = emb @ cents.T
+    assert (sims.max(axis=1) - sims[np.arange(len(kept)), kept]).max() <= 0.1 + 1e-6
+    assert adjusted_rand_score(kept, plain) > 0.5
+
+
+def test_a_warm_start_with_the_same_margin_gives_back_a_refined_partition():
+    emb = overlapping_blobs()
+    labels, _ = refine(emb, consensus_cluster(emb, 6, 0, runs=50)[0], 20, margin=0.1)
+    again, _, origin = warm_cluster(emb, labels, 6, seed=0, max_iter=1, margin=0.1)
+    assert adjusted_rand_score(labels, again) == 1.0
+    assert sorted(origin.tolist()) == list(range(6))
+    # new units (-1) go to their nearest theme
+    unknown = labels.copy()
+    unknown[:10] = -1
+    placed, cents, _ = warm_cluster(emb, unknown, 6, seed=0, max_iter=0, margin=0.1)
+    assert adjusted_rand_score(labels[10:], placed[10:]) == 1.0
+    assert np.array_equal(placed[:10], (emb[:10] @ cents.T).argmax(axis=1))

@@ -64,12 +64,14 @@ class SynthesisParams:
     max_themes: int = 40
     min_themes: int = 2
     svd_components: int = 50
+    svd_pairs: bool = False  # stem pairs shape the SVD too (they move with the sample: less stable themes)
     cluster_runs: int = 1  # > 1: several k-means runs, the most central partition is kept
     consensus_max_units: int = 4000  # up to this many units: consensus clustering (co-association)
     consensus_runs: int = 1000  # k-means runs behind the co-association (fewer: its noise moves the themes)
     warm_start: bool = True  # with ``previous``: k-means starts from the previous themes (stable recomputes)
     warm_iterations: int = 1  # Lloyd iterations of a warm start: more drift to another local optimum
-    refine_iterations: int = 2  # Lloyd iterations after clustering: every unit ends at its nearest centroid
+    refine_iterations: int = 2  # Lloyd iterations after clustering: every unit ends near its nearest centroid
+    keep_margin: float = 0.1  # cosine gain a unit needs to leave its theme (refinement, warm start; ≤ 8,000 units)
     min_df: int = 2
     max_df: float = 0.5
     one_liner_max_content_words: int = 1

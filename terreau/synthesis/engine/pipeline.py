@@ -32,6 +32,7 @@ from .rare import rank_rare
 from .representation import fit_space
 from .text import analyze, content_stems, surface_forms
 from .themes import (
+    KMEANS_FULL_MAX,
     choose_k,
     class_tfidf,
     cluster,
@@ -189,7 +190,14 @@ def run(
 
     # 4. representation
     del stems
-    fitted = fit_space(unit_stems, min_df=p.min_df, max_df=p.max_df, n_components=p.svd_components, seed=p.seed)
+    fitted = fit_space(
+        unit_stems,
+        min_df=p.min_df,
+        max_df=p.max_df,
+        n_components=p.svd_components,
+        seed=p.seed,
+        svd_pairs=p.svd_pairs,
+    )
     del unit_stems
     clock.lap("representation")
 
@@ -206,14 +214,18 @@ def run(
         k = max(1, min(k, len(valid)))
         warm = _previous_labels(previous, [units[u] for u in valid]) if previous and p.warm_start else None
         origin = None
+        # the keep margin only where the warm start honours it (the mini-batch path is unchanged)
+        margin = p.keep_margin if len(valid) <= KMEANS_FULL_MAX else 0.0
         if warm is not None:
-            lab, centroids, origin = warm_cluster(fitted.embedding[valid], warm[0], k, p.seed, p.warm_iterations)
+            lab, centroids, origin = warm_cluster(
+                fitted.embedding[valid], warm[0], k, p.seed, p.warm_iterations, margin
+            )
         elif len(valid) <= p.consensus_max_units:
             lab, centroids = consensus_cluster(fitted.embedding[valid], k, p.seed, p.consensus_runs)
         else:
             lab, centroids = cluster(fitted.embedding[valid], k, p.seed, p.cluster_runs)
         if p.refine_iterations and warm is None:
-            lab, centroids = refine(fitted.embedding[valid], lab, p.refine_iterations)
+            lab, centroids = refine(fitted.embedding[valid], lab, p.refine_iterations, margin)
         labels[valid] = lab
         k = centroids.shape[0]
         ctf = class_tfidf(fitted.counts[valid], lab, k)

@@ -157,12 +157,19 @@ def fit_space(
     seed: int,
     svd_sample: int = 200_000,
     chunk_words: int = 4_000_000,
+    svd_pairs: bool = True,
 ) -> FittedSpace:
     """Fit vocabulary, idf and SVD on the units' content stems (unigrams and consecutive pairs).
 
     Memory stays linear and modest at a million units: features are integer codes processed in row
     chunks, only the vocabulary columns are kept as a sparse matrix, and above ``svd_sample`` units
-    the SVD is fitted on a seeded random sample of that many units and applied to all of them."""
+    the SVD is fitted on a seeded random sample of that many units and applied to all of them.
+
+    With ``svd_pairs=False`` the SVD components are learned from the unigram columns only (their
+    loadings on stem pairs are zero): pairs stay in the vocabulary (keywords, bigrams) but do not
+    shape the embedding. Most pairs occur in a handful of units, so which of them exist, and the
+    directions they pull the components to, change with the sample; the unigram-only space moves
+    less when 10 % of the contributions are left out (see docs/benchmarks.md, Stability)."""
     n = len(stem_lists)
     ids, lengths, stem_names = _stem_ids(stem_lists)
     v = max(len(stem_names), 1)
@@ -215,7 +222,11 @@ def fit_space(
         (np.concatenate(data), np.concatenate(indices), np.concatenate(indptr_parts)), shape=(n, len(terms))
     )
     del data, indices
-    k = min(n_components, len(terms) - 1, n - 1)
+    svd_cols = np.nonzero(kept < v)[0] if not svd_pairs else np.arange(len(terms))
+    if len(svd_cols) < 3:
+        svd_cols = np.arange(len(terms))
+    del kept
+    k = min(n_components, len(svd_cols) - 1, n - 1)
     if k >= 2:
         rows = np.arange(n)
         if n > svd_sample:
@@ -224,8 +235,13 @@ def fit_space(
         # the clustering does; large ones: randomized, on the sample
         algorithm = "arpack" if len(rows) <= EXACT_SVD_MAX_UNITS else "randomized"
         svd = TruncatedSVD(n_components=k, algorithm=algorithm, n_iter=5, random_state=seed)
-        svd.fit(_tfidf(counts[rows], idf))
-        components = svd.components_.astype(np.float32)
+        x = _tfidf(counts[rows], idf)
+        if len(svd_cols) < len(terms):
+            x = x[:, svd_cols]
+        svd.fit(x)
+        del x
+        components = np.zeros((k, len(terms)), dtype=np.float32)
+        components[:, svd_cols] = svd.components_
         del svd
     else:
         components = np.eye(len(terms), dtype=np.float32)
