@@ -1,7 +1,7 @@
 """Background tasks (Django's Tasks API): emails and the periodic jobs.
 
 Emails are sent here, never in a request: a mail outage leaves the signature stored and
-pending; `resend_unsent` (periodic) queues again the confirmations that were never sent.
+pending; the periodic job (`run_maintenance`) queues again the confirmations never sent.
 """
 
 from __future__ import annotations
@@ -55,23 +55,26 @@ def _confirmation(claimed: services.ClaimedConfirmation) -> EmailMessage:
 
 
 def _send_confirmations(batch: list[services.ClaimedConfirmation]) -> int:
-    """Send over one mail connection; a failed address gets its tokens cleared for the
-    periodic retry (run_maintenance), the others are sent anyway."""
-    failed: list[int] = []
+    """Send over one mail connection; an address that failed, or every unsent one if the
+    connection itself failed, gets its tokens cleared for the periodic retry."""
+    sent: set[int] = set()
     connection = mailers.default
-    connection.open()
     try:
+        connection.open()
         for claimed in batch:
             try:
                 connection.send_messages([_confirmation(claimed)])
             except Exception:
                 logger.exception("confirmation email for signature %s failed", claimed.signature.pk)
-                failed.append(claimed.signature.pk)
+            else:
+                sent.add(claimed.signature.pk)
+    except Exception:
+        logger.exception("mail connection failed; %s confirmation emails left for the retry", len(batch) - len(sent))
     finally:
         connection.close()
-    if failed:
+    if failed := [c.signature.pk for c in batch if c.signature.pk not in sent]:
         services.release_confirmations(failed)
-    return len(batch) - len(failed)
+    return len(sent)
 
 
 @task

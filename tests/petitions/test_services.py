@@ -289,6 +289,29 @@ def test_one_failing_address_does_not_stop_the_batch(open_petition, settings, mo
     assert refused.confirm_token_hash == "" and refused.confirm_expires_at is not None
 
 
+def test_mail_server_down_leaves_every_claimed_signature_for_the_retry(open_petition, settings, monkeypatch):
+    from django.core.mail.backends import locmem
+
+    from terreau.petitions import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for i in range(3):
+        services.sign_anonymous(open_petition, signer(email=f"down{i}@example.org"))
+
+    def refused(self):
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(locmem.EmailBackend, "open", refused, raising=False)
+    assert tasks.send_pending_confirmations.call() == 0
+    assert mail.outbox == []
+    assert not Signature.objects.exclude(confirm_token_hash="").exists()  # no live link was lost
+    monkeypatch.undo()
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    Signature.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    assert tasks.run_maintenance()["resent"] == 3
+    assert sorted(m.to[0] for m in mail.outbox) == [f"down{i}@example.org" for i in range(3)]
+
+
 def test_deferring_backend_queues_one_batch_per_interval(open_petition, settings):
     from django_tasks_db.models import DBTaskResult
 
