@@ -204,11 +204,7 @@ def warm_cluster(
             labels = new
             if it == max_iter:
                 break
-            for j in range(kk):
-                members = embedding[labels == j]
-                if len(members):
-                    c[j] = members.mean(axis=0)
-            c = normalize_rows(c)
+            c = _move_centroids(embedding, labels, c)
         labels, order = _by_size(labels, kk)
         centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
         return labels, normalize_rows(centroids), np.asarray(origin, dtype=np.int64)[order]
@@ -222,6 +218,15 @@ def warm_cluster(
     labels, order = _by_size(labels, kk)
     centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
     return labels, normalize_rows(centroids), np.asarray(origin, dtype=np.int64)[order]
+
+
+def _move_centroids(embedding: np.ndarray, labels: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Each centroid to the normalised mean of its members (an empty theme keeps its centroid)."""
+    for j in range(len(c)):
+        members = embedding[labels == j]
+        if len(members):
+            c[j] = members.mean(axis=0)
+    return normalize_rows(c)
 
 
 def _stay_or_move(sims: np.ndarray, labels: np.ndarray, margin: float) -> np.ndarray:
@@ -253,11 +258,7 @@ def refine(
         if np.array_equal(new, labels):
             break
         labels = new
-        for j in range(k):
-            members = embedding[labels == j]
-            if len(members):
-                c[j] = members.mean(axis=0)
-        c = normalize_rows(c)
+        c = _move_centroids(embedding, labels, c)
     labels, order = _by_size(labels, k)
     centroids = np.vstack([embedding[labels == j].mean(axis=0) for j in range(len(order))])
     return labels, normalize_rows(centroids)
@@ -275,11 +276,7 @@ def small_kmeans(embedding: np.ndarray, k: int, seed: int, iters: int = 30) -> t
         if it and np.array_equal(new, labels):
             break
         labels = new
-        for j in range(k):
-            members = embedding[labels == j]
-            if len(members):
-                c[j] = members.mean(axis=0)
-        c = normalize_rows(c)
+        c = _move_centroids(embedding, labels, c)
     labels, order = _by_size(labels, k)
     return labels, normalize_rows(c[order])
 
