@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core.forms import LeanCopyForm
 from terreau.petitions import queries
 from terreau.petitions.models import CONTEXT_MAX, DEMAND_MAX, NAME_MAX, TITLE_MAX, PetitionType
 from terreau.processes.models import Institution
@@ -82,8 +83,10 @@ class PetitionForm(forms.Form):
         )
 
 
-class SignForm(forms.Form):
-    name = forms.CharField(label=_("Nom et prénom"), max_length=NAME_MAX)
+class SignForm(LeanCopyForm):
+    name = forms.CharField(
+        label=_("Nom et prénom"), max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     email = forms.CharField(
         label=_("Adresse e-mail"),
         max_length=254,
@@ -100,10 +103,6 @@ class SignForm(forms.Form):
     abroad = forms.BooleanField(label=_("Je vis hors de France"), required=False)
     show_name = forms.BooleanField(label=_("Afficher mon nom sur la page de la pétition"), required=False)
     notify_answer = forms.BooleanField(label=_("M'informer par e-mail de la réponse de l'institution"), required=False)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["name"].widget.attrs["autocomplete"] = "name"
 
 
 class ConsentForm(forms.Form):

@@ -2,10 +2,12 @@
 
 Two halves, as in the UK petitions service:
 
-- `assess_signature()` runs after each submission. It counts the signature in cache
-  counters (per IP, per IP range, per email domain, per country, per petition) and returns
-  the reason codes that make it suspicious. The caller keeps the signature but marks it and
-  leaves it out of the count; the signer is told nothing. Counters are atomic cache
+- `assess_signatures()` runs after submission: for an anonymous signature when the
+  confirmation batch picks it up (before its email is sent, so before it can be confirmed),
+  for a signed-in one at once. It counts each signature in cache counters (per IP, per IP
+  range, per email domain, per country, per petition) and returns the reason codes that
+  make it suspicious. The caller keeps the signature but marks it and leaves it out of the
+  count; the signer is told nothing. Counters are atomic cache
   `incr`/`add` calls, so they hold across web workers with Redis and per process with the
   local-memory cache.
 - `find_clusters()` is a pure function over one petition's signatures: IP ranges,
@@ -154,8 +156,18 @@ def _as_int(value: Any) -> int:
         return 0
 
 
-def _counts(petition_id: int, keys: dict[str, str], period: int) -> dict[str, float]:
-    """Count one hit on each (kind → value) and return sliding-window estimates.
+class Submission(NamedTuple):
+    """What the per-submission rules look at."""
+
+    petition_id: int
+    ip: str
+    email_domain: str
+    country: str | None = None
+
+
+def _counts(submissions: list[tuple[int, dict[str, str]]], period: int) -> list[dict[str, float]]:
+    """Count one hit on each (kind → value) of each submission, in order, and return
+    sliding-window estimates (each submission sees the hits of those before it).
 
     Two fixed windows: the current count plus the previous one weighted by how much of it
     still overlaps the last `period` seconds (the approximation core.ratelimit uses).
@@ -163,38 +175,63 @@ def _counts(petition_id: int, keys: dict[str, str], period: int) -> dict[str, fl
     now = time.time()
     window = int(now // period)
     overlap = 1 - (now - window * period) / period
-    kinds = list(keys)
-    current, previous = _bump_all(
-        [_key(kind, petition_id, keys[kind], window) for kind in kinds],
-        [_key(kind, petition_id, keys[kind], window - 1) for kind in kinds],
-        period * 2 + 1,
-    )
-    pairs = zip(kinds, current, previous, strict=True)
-    return {kind: now_count + before * overlap for kind, now_count, before in pairs}
+    current_keys, previous_keys = [], []
+    for petition_id, keys in submissions:
+        for kind, value in keys.items():
+            current_keys.append(_key(kind, petition_id, value, window))
+            previous_keys.append(_key(kind, petition_id, value, window - 1))
+    current, previous = _bump_all(current_keys, previous_keys, period * 2 + 1)
+    out, i = [], 0
+    for _petition_id, keys in submissions:
+        counts = {}
+        for kind in keys:
+            counts[kind] = current[i] + previous[i] * overlap
+            i += 1
+        out.append(counts)
+    return out
 
 
 def assess_signature(*, petition_id: int, ip: str, email_domain: str, country: str | None = None) -> list[str]:
-    """Count this signature and return why it looks suspicious ([] when it does not).
+    """`assess_signatures()` for one submission."""
+    return assess_signatures([Submission(petition_id, ip, email_domain, country)])[0]
+
+
+def assess_signatures(submissions: list[Submission]) -> list[list[str]]:
+    """Count these signatures, in order, and return why each looks suspicious ([] when not).
 
     Reason codes, in this order: "disposable" (throw-away mailbox provider), "ip_rate"
     (too many signatures from this IP on this petition), "ip_range_rate" (same for its /24
     or /48, when it is also a large share of the petition's recent signatures),
     "domain_rate" (same for a non-webmail email domain), "country_rate" (same for a country
-    outside the home countries). Call it once per submitted signature: it counts.
+    outside the home countries). Call it once per submitted signature: it counts. On Redis
+    the whole list costs one round trip, so the confirmation batch assesses 200 at a time.
     """
     cfg = config()
-    if not cfg["enabled"]:
-        return []
-    domain = email_domain.strip().lower()
-    network = ip_range(ip)
-    keys = {"petition": "all", "ip": ip.strip() or "unknown", "range": network}
-    if domain and not is_webmail(domain):
-        keys["domain"] = domain
+    if not cfg["enabled"] or not submissions:
+        return [[] for _ in submissions]
     home = {c.upper() for c in cfg["home_countries"]}
-    country = (country or "").strip().upper() or None
-    if country and country not in home:
-        keys["country"] = country
-    counts = _counts(petition_id, keys, int(cfg["window"]))
+    prepared = []
+    for sub in submissions:
+        domain = sub.email_domain.strip().lower()
+        ip = (sub.ip or "").strip() or "unknown"
+        network = ip_range(ip)
+        keys = {"petition": "all", "ip": ip, "range": network}
+        if domain and not is_webmail(domain):
+            keys["domain"] = domain
+        country = (sub.country or "").strip().upper() or None
+        if country and country not in home:
+            keys["country"] = country
+        prepared.append((sub.petition_id, keys, domain, network))
+    all_counts = _counts([(petition_id, keys) for petition_id, keys, _d, _n in prepared], int(cfg["window"]))
+    return [
+        _reasons(cfg, counts, keys, domain, network)
+        for (_p, keys, domain, network), counts in zip(prepared, all_counts, strict=True)
+    ]
+
+
+def _reasons(
+    cfg: dict[str, Any], counts: dict[str, float], keys: dict[str, str], domain: str, network: str
+) -> list[str]:
     total = max(counts["petition"], 1.0)
 
     def over(kind: str, limit: str, share: str | None = None) -> bool:

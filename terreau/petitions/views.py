@@ -10,7 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -284,7 +291,8 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                return redirect(reverse("petitions:thanks", args=[petition.slug]), permanent=False)
+                # petitions:thanks is this URL + "merci/" (urls.py); no reverse() on the hot path.
+                return HttpResponseRedirect(f"{request.path}merci/")
     return render(request, "petitions/sign.html", {"petition": petition, "form": form})
 
 

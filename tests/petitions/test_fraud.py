@@ -188,6 +188,47 @@ def test_counters_work_on_redis(limits, settings):
     assert results == [[], [], [], ["ip_rate"], ["ip_rate"]]
 
 
+submissions = st.lists(
+    st.builds(
+        fraud.Submission,
+        petition_id=st.integers(1, 3),
+        ip=st.sampled_from(["203.0.113.7", "203.0.113.8", "198.51.100.1", "2001:db8::1", "", "garbage"]),
+        email_domain=st.sampled_from(["gmail.com", "entreprise-exemple.fr", "yopmail.com", ""]),
+        country=st.sampled_from([None, "FR", "DE", "xx"]),
+    ),
+    max_size=40,
+)
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+@settings(max_examples=25, deadline=None)
+@given(batch=submissions)
+def test_a_batch_is_assessed_like_the_same_signatures_one_by_one(backend, batch):
+    """The confirmation batch assesses up to 200 signatures in one call (one Redis round
+    trip): each must get the reasons it would have got alone, in submission order."""
+    from django.test import override_settings
+
+    cfg = {**fraud.DEFAULTS, **LIMITS}
+    location = "redis://127.0.0.1:6379/0" if backend == "redis" else "batch-test"
+    kind = "redis.RedisCache" if backend == "redis" else "locmem.LocMemCache"
+
+    def fresh_cache():
+        prefix = f"test-batch-{random.getrandbits(64):x}"
+        return {
+            "default": {"BACKEND": f"django.core.cache.backends.{kind}", "LOCATION": location, "KEY_PREFIX": prefix}
+        }
+
+    with override_settings(TERREAU_PETITION_FRAUD=cfg, CACHES=fresh_cache()):
+        try:
+            caches["default"].set("ping", 1, 5)
+        except Exception:
+            pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+        together = fraud.assess_signatures(batch)
+    with override_settings(TERREAU_PETITION_FRAUD=cfg, CACHES=fresh_cache()):
+        alone = [fraud.assess_signatures([one])[0] for one in batch]
+    assert together == alone
+
+
 # --- find_clusters --------------------------------------------------------------------
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

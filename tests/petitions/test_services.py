@@ -312,6 +312,48 @@ def test_mail_server_down_leaves_every_claimed_signature_for_the_retry(open_peti
     assert sorted(m.to[0] for m in mail.outbox) == [f"down{i}@example.org" for i in range(3)]
 
 
+def test_fraud_rules_run_once_per_signature_in_the_confirmation_batch(open_petition, settings, monkeypatch):
+    from django.core.mail.backends import locmem
+
+    from terreau.petitions import tasks
+
+    assessed = []
+    real = services.fraud.assess_signatures
+    monkeypatch.setattr(services.fraud, "assess_signatures", lambda subs: (assessed.extend(subs), real(subs))[1])
+    settings.TERREAU_PETITION_FRAUD = {"enabled": True}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for i in range(3):
+        services.sign_anonymous(open_petition, signer(email=f"f{i}@yopmail.com"), ip="203.0.113.9")
+    # The signing request only wrote the rows: no counter, no flag yet.
+    assert assessed == [] and not Signature.objects.filter(suspicious=True).exists()
+    with monkeypatch.context() as down:
+        down.setattr(locmem.EmailBackend, "open", lambda self: 1 / 0, raising=False)
+        assert tasks.send_pending_confirmations.call() == 0
+    assert [(s.ip, s.email_domain) for s in assessed] == [("203.0.113.9", "yopmail.com")] * 3
+    assert all(s.flags == ["disposable"] and s.suspicious for s in Signature.objects.all())
+    # The retry after the mail outage sends the emails without counting the signatures again.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    Signature.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    assert tasks.run_maintenance()["resent"] == 3
+    assert len(mail.outbox) == 3 and len(assessed) == 3
+    assert all(s.flags == ["disposable"] for s in Signature.objects.all())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_survives_a_connection_the_database_closed(citizen, institution, petition_type, moderator):
+    if connection.vendor != "postgresql":
+        pytest.skip("the prepared INSERT path is PostgreSQL's")
+    import psycopg
+
+    petition = make_petition(citizen, institution, petition_type, publish_by=moderator)
+    connection.ensure_connection()
+    with psycopg.connect(connection.connection.info.dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    services.sign_anonymous(petition, signer(email="after-restart@example.org"))
+    assert Signature.objects.filter(petition=petition, email="after-restart@example.org").count() == 1
+    assert len(mail.outbox) == 1
+
+
 def test_deferring_backend_queues_one_batch_per_interval(open_petition, settings):
     from django_tasks_db.models import DBTaskResult
 
@@ -340,8 +382,10 @@ def test_signing_a_petition_closed_since_it_was_read_writes_nothing(open_petitio
 
 
 def test_suspicious_signature_kept_not_counted(open_petition, monkeypatch):
-    monkeypatch.setattr(services.fraud, "assess_signature", lambda **kw: ["ip_rate"])
+    monkeypatch.setattr(services.fraud, "assess_signatures", lambda subs: [["ip_rate"] for _ in subs])
     services.sign_anonymous(open_petition, signer())
+    # assessed when the batch claimed it for its email, before any link could confirm it
+    assert Signature.objects.get().flags == ["ip_rate"]
     services.confirm_signature(confirm_token_from_outbox())
     sig = Signature.objects.get()
     assert sig.suspicious and sig.flags == ["ip_rate"] and sig.confirmed_at and not sig.counted

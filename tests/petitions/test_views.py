@@ -290,3 +290,18 @@ def test_clear_flags_through_page(client, open_petition, moderator):
     )
     assert "1 signature(s) de nouveau comptée(s)" in response.content.decode()
     assert services.exact_count(open_petition.pk) == 1
+
+
+def test_sign_form_instances_do_not_share_fields_or_widgets():
+    from terreau.petitions.forms import SignForm
+
+    first, second = SignForm(), SignForm()
+    first.fields["name"].widget.attrs["data-x"] = "1"
+    first.fields["email"].error_messages["required"] = "changed"
+    first.fields["postcode"].validators.append(lambda value: None)
+    assert "data-x" not in second.fields["name"].widget.attrs
+    assert "data-x" not in SignForm.base_fields["name"].widget.attrs
+    assert second.fields["email"].error_messages["required"] != "changed"
+    assert len(second.fields["postcode"].validators) == len(SignForm.base_fields["postcode"].validators)
+    assert second.fields["name"].widget.attrs["autocomplete"] == "name"
+    assert first.fields["commune"].widget is not second.fields["commune"].widget
