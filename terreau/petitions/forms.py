@@ -6,7 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from terreau.core.forms import LeanCopyForm
+from terreau.core.forms import LeanForm
 from terreau.petitions import queries
 from terreau.petitions.models import CONTEXT_MAX, DEMAND_MAX, NAME_MAX, TITLE_MAX, PetitionType
 from terreau.processes.models import Institution
@@ -83,7 +83,7 @@ class PetitionForm(forms.Form):
         )
 
 
-class SignForm(LeanCopyForm):
+class SignForm(LeanForm):
     name = forms.CharField(
         label=_("Nom et prénom"), max_length=NAME_MAX, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )

@@ -440,7 +440,6 @@ def sign_anonymous(
     from terreau.petitions import tasks
 
     _require_signable(petition)
-    country = country or country_of_ip(ip)
     known_ip = ip if ip and ip != "unknown" else None
     inserted = _insert_pending_signature(
         {
@@ -456,7 +455,7 @@ def sign_anonymous(
             "show_name": bool(show_name),
             "notify_answer": bool(notify_answer),
             "ip": known_ip,
-            "ip_range": fraud.ip_range(known_ip) if known_ip else "",
+            "ip_range": "",  # with the country (unless given), set by the batch with the fraud rules
             "country": country or "",
             "created_at": timezone.now(),
         },
@@ -653,6 +652,10 @@ def claim_confirmations(*, after: int = 0, limit: int = 200, ids: list[int] | No
         # Never claimed before: submitted since the last batch, not assessed yet. The rules
         # run here, off the signing request, and before any confirmation link exists.
         fresh = [c.signature for c in claimed if c.signature.confirm_expires_at is None]
+        for signature in fresh:
+            if signature.ip:
+                signature.ip_range = signature.ip_range or fraud.ip_range(signature.ip)
+                signature.country = signature.country or country_of_ip(signature.ip) or ""
         verdicts = fraud.assess_signatures(
             [fraud.Submission(s.petition_id, s.ip or "unknown", s.email_domain, s.country or None) for s in fresh]
         )
@@ -663,8 +666,8 @@ def claim_confirmations(*, after: int = 0, limit: int = 200, ids: list[int] | No
         for c in claimed:
             c.signature.confirm_expires_at = expires
         fields = ["confirm_token_hash", "withdraw_token_hash", "confirm_expires_at"]
-        if any(flags for flags in verdicts):
-            fields += ["suspicious", "flags"]
+        if fresh:
+            fields += ["ip_range", "country", "suspicious", "flags"]
         Signature.objects.bulk_update([c.signature for c in claimed], fields)
     return claimed
 

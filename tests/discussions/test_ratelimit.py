@@ -27,6 +27,35 @@ def test_request_means_its_client_ip():
     assert not ratelimit.hit("ip:198.51.100.7", "x", 1, 60)  # the same counter
 
 
+@pytest.mark.parametrize(
+    ("proxies", "header", "meta"),
+    [
+        (0, None, {"REMOTE_ADDR": "198.51.100.7", "HTTP_X_FORWARDED_FOR": "203.0.113.1"}),
+        (1, None, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.1"}),
+        (1, None, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.1"}),
+        (2, None, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.1, 10.0.0.1"}),
+        (2, None, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.1"}),  # too few hops
+        (1, None, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "not-an-ip"}),
+        (1, None, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": " [2001:db8::1]:443"}),
+        (1, None, {"REMOTE_ADDR": "127.0.0.1"}),
+        (0, "X-Real-IP", {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "203.0.113.9"}),
+        (0, "X-Real-IP", {"REMOTE_ADDR": "127.0.0.1"}),
+    ],
+)
+def test_client_ip_is_the_address_allauth_sees(settings, proxies, header, meta):
+    from allauth.core.internal.httpkit import get_client_ip
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = header
+    request = RequestFactory().post("/", **meta)
+    try:
+        expected = get_client_ip(request) or "unknown"
+    except ImproperlyConfigured:  # allauth refuses; the rate limits fall back to the peer
+        expected = meta["REMOTE_ADDR"]
+    assert ratelimit.client_ip(request) == expected
+
+
 def test_sliding_window_counts_the_previous_window():
     with mock.patch("terreau.core.ratelimit.time.time", return_value=1000 * 60 + 59):
         for _ in range(4):
