@@ -112,3 +112,38 @@ def test_svd_without_pairs_has_no_loading_on_pairs_and_keeps_them_in_the_vocabul
     same = topic[:, None] == topic[None, :]
     sims = fitted.embedding @ fitted.embedding.T
     assert sims[same].mean() > sims[~same].mean() + 0.3
+
+
+def test_spectrum_power_weighs_the_leading_components_and_keeps_the_explained_share():
+    contribs, topics = corpus(seed=7, per_topic=30, campaign_size=0, with_one_liners=False)
+    from terreau.synthesis.engine.text import content_stems
+
+    lists = [content_stems(c.text) for c in contribs]
+    plain = fit_space(lists, min_df=2, max_df=0.5, n_components=10, seed=0, svd_pairs=False)
+    fitted = fit_space(lists, min_df=2, max_df=0.5, n_components=10, seed=0, svd_pairs=False, spectrum_power=2.0)
+    assert fitted.space.terms == plain.space.terms
+    # same directions, row j scaled by sigma_j / sigma_1 (the plain projection's column norms)
+    sigma = np.linalg.norm(plain.projected, axis=0)
+    scale = np.linalg.norm(fitted.space.components, axis=1)
+    assert np.allclose(scale, sigma / sigma.max(), atol=1e-4)
+    ratio = fitted.space.components / np.where(scale == 0, 1, scale)[:, None]
+    assert np.allclose(np.abs(ratio), np.abs(plain.space.components), atol=1e-4)
+    # the unit coordinates are re-weighted, the share of each unit the space explains is not
+    assert np.allclose(fitted.norms, plain.norms, atol=1e-4)
+    assert not np.allclose(fitted.embedding, plain.embedding, atol=1e-3)
+    emb = fitted.space.embed([c.text for c in contribs])
+    assert np.allclose(np.abs(emb), np.abs(fitted.embedding), atol=1e-4)
+    topic = np.array([topics[c.id] for c in contribs])
+    same = topic[:, None] == topic[None, :]
+    sims = fitted.embedding @ fitted.embedding.T
+    assert sims[same].mean() > sims[~same].mean() + 0.3
+
+
+def test_small_corpora_get_the_wider_weighted_space():
+    contribs, _ = corpus(seed=8, per_topic=20, campaign_size=0, with_one_liners=False)
+    params = SynthesisParams(svd_components=7, svd_components_large=5, spectrum_power=2.0)
+    result = run(contribs, params)
+    assert result.synthesis.stats["svd_components"] == 7
+    scale = np.linalg.norm(result.model.space.components, axis=1)
+    assert scale[0] == np.float32(1.0) or abs(scale[0] - 1.0) < 1e-4
+    assert np.all(np.diff(scale) <= 1e-6) and scale[-1] < 1.0

@@ -63,8 +63,10 @@ class SynthesisParams:
     n_themes: int | None = None  # None: chosen from the number of units
     max_themes: int = 40
     min_themes: int = 2
-    svd_components: int = 50
+    svd_components: int = 150  # up to KMEANS_FULL_MAX (8,000) units; see ``svd_components_large``
+    svd_components_large: int = 50  # above 8,000 units (mini-batch path: time and memory)
     svd_pairs: bool = False  # stem pairs shape the SVD too (they move with the sample: less stable themes)
+    spectrum_power: float = 2.0  # up to 8,000 units: SVD coordinates scaled by (σ_j / σ_1)^(p − 1) (more stable themes)
     cluster_runs: int = 1  # > 1: several k-means runs, the most central partition is kept
     consensus_max_units: int = 4000  # up to this many units: consensus clustering (co-association)
     consensus_runs: int = 1000  # k-means runs behind the co-association (fewer: its noise moves the themes)

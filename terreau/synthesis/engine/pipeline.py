@@ -190,13 +190,17 @@ def run(
 
     # 4. representation
     del stems
+    # corpora on the consensus / keep-margin path get a wider space whose leading components weigh more
+    # (it moves less with the sample); the mini-batch path keeps the cheaper plain 50-component space
+    small = len(units) <= KMEANS_FULL_MAX
     fitted = fit_space(
         unit_stems,
         min_df=p.min_df,
         max_df=p.max_df,
-        n_components=p.svd_components,
+        n_components=p.svd_components if small else p.svd_components_large,
         seed=p.seed,
         svd_pairs=p.svd_pairs,
+        spectrum_power=p.spectrum_power if small else 1.0,
     )
     del unit_stems
     clock.lap("representation")

@@ -158,6 +158,7 @@ def fit_space(
     svd_sample: int = 200_000,
     chunk_words: int = 4_000_000,
     svd_pairs: bool = True,
+    spectrum_power: float = 1.0,
 ) -> FittedSpace:
     """Fit vocabulary, idf and SVD on the units' content stems (unigrams and consecutive pairs).
 
@@ -169,7 +170,13 @@ def fit_space(
     loadings on stem pairs are zero): pairs stay in the vocabulary (keywords, bigrams) but do not
     shape the embedding. Most pairs occur in a handful of units, so which of them exist, and the
     directions they pull the components to, change with the sample; the unigram-only space moves
-    less when 10 % of the contributions are left out (see docs/benchmarks.md, Stability)."""
+    less when 10 % of the contributions are left out (see docs/benchmarks.md, Stability).
+
+    With ``spectrum_power`` p > 1 the components are scaled by (σ_j / σ_1)^(p − 1), so a unit's
+    coordinates are its SVD coordinates times (σ_j / σ_1)^(p − 1) and the cosine between units leans on
+    the leading components (p = 2: they weigh as σ_j² instead of σ_j). The leading directions are the
+    ones a 90 % subsample finds again; the trailing ones, with close singular values, rotate with the
+    sample. ``norms`` stay those of the unscaled coordinates (the share of the unit the space explains)."""
     n = len(stem_lists)
     ids, lengths, stem_names = _stem_ids(stem_lists)
     v = max(len(stem_names), 1)
@@ -241,16 +248,24 @@ def fit_space(
         svd.fit(x)
         del x
         components = np.zeros((k, len(terms)), dtype=np.float32)
-        components[:, svd_cols] = svd.components_
+        weights = np.ones(k, dtype=np.float32)
+        sigma = svd.singular_values_
+        if spectrum_power != 1.0 and sigma.size and sigma.max() > 0:
+            weights = np.maximum(sigma / sigma.max(), 1e-6).astype(np.float32) ** np.float32(spectrum_power - 1.0)
+        components[:, svd_cols] = svd.components_ * weights[:, None]
         del svd
     else:
         components = np.eye(len(terms), dtype=np.float32)
+        weights = np.ones(len(terms), dtype=np.float32)
     space = TextSpace(terms=terms, idf=idf, components=components)
     projected = np.zeros((n, components.shape[0]), dtype=np.float32)
     for lo in range(0, n, 100_000):
         projected[lo : lo + 100_000] = space.project(_tfidf(counts[lo : lo + 100_000], idf))
     norms = np.linalg.norm(projected, axis=1).astype(np.float32)
     projected /= np.where(norms == 0, 1.0, norms)[:, None]
+    if not np.all(weights == 1.0):
+        # the share of the unit the space explains: norm of the unscaled coordinates
+        norms = (norms * np.linalg.norm(projected / weights[None, :], axis=1)).astype(np.float32)
     n_unigrams[n_unigrams == 0] = 1.0
     return FittedSpace(
         space=space,
