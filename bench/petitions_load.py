@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/petitions_load.py                    # sign, read, dup, kill, pg
     .venv/bin/python bench/petitions_load.py --stages big       # 2,000,000 signatures
-    .venv/bin/python bench/petitions_load.py --stages sign --duration 20 --workers 4
+    .venv/bin/python bench/petitions_load.py --stages sign --duration 20 --server gunicorn --workers 4 --threads 4
 
 What it runs: the project under production settings (DJANGO_ENV=production, DEBUG off,
-collected static files) in gunicorn (gthread workers) on 127.0.0.1:8211, on a throw-away
+collected static files) in granian (2 workers × 3 threads, as README deploys it; `--server
+gunicorn` for gthread workers) on 127.0.0.1:8211, on a throw-away
 PostgreSQL cluster of its own ("bench", port 5433, created if missing, so that stopping it
 never touches a shared database) and Redis (db 11) as the cache; `wrk` (Debian package)
 as the load generator for throughput, a small threaded http.client generator for the
@@ -16,11 +17,11 @@ Stages:
   same connections and duration: requests/s, p50/p99, ratio. Then the confirmation
   emails are produced by the real task and the confirmation endpoint is loaded.
 - read: the petition page for anonymous visitors, with a writer confirming one signature a
-  second, and a poller measuring how stale the shown count is; directly against gunicorn,
+  second, and a poller measuring how stale the shown count is; directly against the server,
   then through nginx (Debian package `nginx`, `apt-get install nginx`) configured with the
   cache rules of `deploy/nginx/` on 127.0.0.1:8212.
 - dup: 50 concurrent identical POSTs, five times: exactly one signature each.
-- kill: SIGKILL one gunicorn worker mid-load; acknowledged emails all in the database, once.
+- kill: SIGKILL one web worker mid-load; acknowledged emails all in the database, once.
 - pg: stop PostgreSQL (fast shutdown) mid-load, start it 3 s later; same check.
 - big: 2,000,000 confirmed signatures bulk-inserted; petition page server time (cold and
   warm cache) and the CSV export streamed by one worker while its RSS is sampled.
@@ -156,9 +157,9 @@ def prepare_database(db: str, env: dict[str, str]) -> None:
 
 
 class Server:
-    """gunicorn (gthread) on HOST:PORT; workers × threads."""
+    """granian (WSGI, blocking threads) or gunicorn (gthread) on HOST:PORT; workers × threads."""
 
-    def __init__(self, env: dict[str, str], workers: int, threads: int, log_dir: Path, kind: str = "gunicorn") -> None:
+    def __init__(self, env: dict[str, str], workers: int, threads: int, log_dir: Path, kind: str = "granian") -> None:
         self.env, self.workers, self.threads, self.kind = env, workers, threads, kind
         self.log_path = log_dir / f"{kind}.log"
         self.proc: subprocess.Popen | None = None
@@ -205,7 +206,7 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not start, see {self.log_path}")
+        raise RuntimeError(f"{self.kind} did not start, see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
         assert self.proc is not None
@@ -228,7 +229,7 @@ class Server:
 
 
 class Proxy:
-    """nginx on HOST:NGINX_PORT in front of gunicorn, with the cache rules shipped in deploy/nginx.
+    """nginx on HOST:NGINX_PORT in front of the web server, with the cache rules shipped in deploy/nginx.
 
     The configuration is generated in the work dir around `deploy/nginx/terreau-maps.conf`
     and `terreau-proxy.conf` as they are; the one change is `X-Forwarded-Proto: https`, as
@@ -308,7 +309,8 @@ def request(
     conn=None,
     timeout: float = 10,
     port: int | None = None,
-) -> tuple[int, bytes, dict]:
+) -> tuple[int, bytes, http.client.HTTPMessage]:
+    """One request; the headers answer case-insensitively (granian sends lower-case names)."""
     own = conn is None
     conn = conn or http.client.HTTPConnection(HOST, port or PORT, timeout=timeout)
     all_headers = {"X-Forwarded-Proto": "https", "Accept-Language": "fr", **(headers or {})}
@@ -327,7 +329,7 @@ def request(
         conn.request(method, path, body=data, headers=all_headers)
         response = conn.getresponse()
         payload = response.read()
-        return response.status, payload, dict(response.getheaders())
+        return response.status, payload, response.headers
     finally:
         if own:
             conn.close()
@@ -345,7 +347,7 @@ def _cpu_of(pid: int) -> float:
 
 
 def cpu_snapshot(server: Server, proxy: Proxy | None = None) -> dict[str, dict[int, float]]:
-    """CPU seconds used so far by the gunicorn workers, the bench cluster's backends and nginx."""
+    """CPU seconds used so far by the web workers, the bench cluster's backends and nginx."""
     postmaster = int(Path(f"/var/lib/postgresql/{PG_VERSION}/{PG_CLUSTER}/postmaster.pid").read_text().split()[0])
     backends = [int(p) for p in sh("pgrep", "-P", str(postmaster), check=False).stdout.split()]
     snapshot = {
@@ -701,7 +703,7 @@ def displayed_count(html: str) -> int | None:
 def stage_read(slug: str, petition_id: int, args, server: Server, proxy: Proxy | None = None) -> dict:
     """Read storm with a writer confirming a signature a second and a staleness poller.
 
-    Directly against gunicorn, or through nginx (`proxy`) with its response cache.
+    Directly against the web server, or through nginx (`proxy`) with its response cache.
     """
     from django.utils import timezone
 
@@ -712,7 +714,7 @@ def stage_read(slug: str, petition_id: int, args, server: Server, proxy: Proxy |
     path = f"/petitions/{slug}/"
     status, body, headers = request("GET", path, port=port)
     log(
-        f"petition page via {'nginx' if proxy else 'gunicorn'}: {status}, {len(body)} bytes, "
+        f"petition page via {'nginx' if proxy else args.server}: {status}, {len(body)} bytes, "
         f"Cache-Control: {headers.get('Cache-Control')!r}, Vary: {headers.get('Vary')!r}, "
         f"Set-Cookie: {'Set-Cookie' in headers}"
     )
@@ -758,7 +760,7 @@ def stage_read(slug: str, petition_id: int, args, server: Server, proxy: Proxy |
     helpers = [threading.Thread(target=writer, daemon=True), threading.Thread(target=poller, daemon=True)]
     for t in helpers:
         t.start()
-    log(f"read storm via {'nginx' if proxy else 'gunicorn'}, {args.read_connections} connections, {args.duration} s")
+    log(f"read storm via {'nginx' if proxy else args.server}, {args.read_connections} connections, {args.duration} s")
     result, _cpu = measured(
         server,
         lambda: wrk(
@@ -1072,7 +1074,7 @@ def run_big(args) -> None:
         session = Client()
         session.force_login(Petition.objects.get(slug=slug).author)
         cookies[slug] = f"{settings.SESSION_COOKIE_NAME}={session.cookies[settings.SESSION_COOKIE_NAME].value}"
-    server = Server(env, 1, 1, Path(args.tmp))
+    server = Server(env, 1, 1, Path(args.tmp), args.server)
     server.start()
     exports = {}
     try:
@@ -1096,9 +1098,9 @@ def main() -> None:
     parser.add_argument("--stages", default="sign,read,dup,kill,pg")
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--fault-duration", type=float, default=15)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    parser.add_argument("--threads", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--read-connections", type=int, default=64)
     parser.add_argument("--rows", type=int, default=2_000_000, help="signatures for the big stage")
