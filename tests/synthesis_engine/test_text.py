@@ -85,3 +85,18 @@ def test_engine_imports_no_django():
 @settings(max_examples=200, deadline=None)
 def test_analyze_is_normalize_and_content_stems_in_one_pass(text):
     assert analyze(text) == (normalize(text), content_stems(text))
+
+
+def test_the_stemmer_in_use_gives_the_pure_python_snowball_stems():
+    """snowballstemmer hands over to PyStemmer (compiled) when it is installed: the stems, and so
+    every quality figure, must not depend on which one runs."""
+    from snowballstemmer.french_stemmer import FrenchStemmer
+
+    from terreau.synthesis.engine import text
+    from tests.synthesis_engine.corpus import CLOSERS, OPENERS, TOPICS
+
+    reference = FrenchStemmer()
+    sentences = [*OPENERS, *CLOSERS, *(s for topic in TOPICS.values() for s in topic)]
+    vocabulary = {w for s in sentences for w in text.words(s)} | {"chalutage", "écologiques", "participatives"}
+    assert len(vocabulary) > 150
+    assert {w: text._stemmer.stemWord(w) for w in vocabulary} == {w: reference.stemWord(w) for w in vocabulary}
