@@ -100,3 +100,25 @@ def test_the_stemmer_in_use_gives_the_pure_python_snowball_stems():
     vocabulary = {w for s in sentences for w in text.words(s)} | {"chalutage", "écologiques", "participatives"}
     assert len(vocabulary) > 150
     assert {w: text._stemmer.stemWord(w) for w in vocabulary} == {w: reference.stemWord(w) for w in vocabulary}
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8")))
+@settings(max_examples=300, deadline=None)
+def test_the_key_is_the_folded_words_read_as_one_string(text):
+    """The key is assembled word by word from a cache; it must equal folding the joined words as one
+    string and re-splitting on non-word characters to a fixed point (compatibility forms such as
+    "⒈" fold to "1.")."""
+    import re
+
+    from terreau.synthesis.engine.text import words
+
+    expected = " ".join(words(text))
+    for _ in range(4):
+        expected = re.sub(r"[\W_]+", " ", fold(expected)).strip()
+    assert normalize(text) == expected
+
+
+def test_elisions_are_dropped_only_at_the_start_of_a_word():
+    assert normalize("Jusqu'ici, quelqu'un l'a dit : c'est d'accord") == "ici quelqu un a dit est accord"
+    assert words("aujourd'hui presqu'île") == ["aujourdhui", "presqu", "île"]
+    assert normalize("⒈ L’État") == "1 etat"

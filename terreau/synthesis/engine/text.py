@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import snowballstemmer
 
@@ -32,12 +32,15 @@ __all__ = [
 
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_APOSTROPHES = re.compile("[’ʼ`´‘′]")
+_APOSTROPHE_CHARS = "’ʼ`´‘′"
+_APOSTROPHES = re.compile(f"[{_APOSTROPHE_CHARS}]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss"}
-_ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnscmt])'", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(r"[^\W_]+'?")
+# elided articles, pronouns and conjunctions (l'État, qu'il, jusqu'ici): not words of the text
+_ELIDED = frozenset({"jusqu'", "lorsqu'", "puisqu'", "quoiqu'", "qu'", *(f"{c}'" for c in "ldjnscmt")})
 _SPACES = re.compile(r"\s+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
@@ -58,6 +61,11 @@ def clean(text: str) -> str:
 
 
 _FOLD_CACHE: dict[str, str] = {}
+# per distinct token: its folded key form and its stem (bounded: a corpus of a million texts has
+# ~750,000 distinct tokens, typos included)
+_KEY_CACHE: dict[str, str] = {}
+_STEM_CACHE: dict[str, str | None] = {}
+_CACHE_LIMIT = 400_000
 
 
 def _fold_char(match: re.Match[str]) -> str:
@@ -80,47 +88,80 @@ def fold(text: str) -> str:
     return _NON_ASCII.sub(_fold_char, text)
 
 
-def _drop_elision(text: str) -> str:
-    return _ELISION.sub(" ", text.replace("aujourd'hui", "aujourdhui"))
+def _prepared(text: str) -> str:
+    """What the analysis reads: NFC, one apostrophe, URLs and e-mails removed, casefolded. (Spaces and
+    control characters need no pass of their own: they only ever separate words.)"""
+    text = text or ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        for apostrophe in _APOSTROPHE_CHARS:
+            if apostrophe in text:
+                text = text.replace(apostrophe, "'")
+    if "://" in text or "www." in text or "WWW." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    return text.casefold()
+
+
+def _tokens_of_prepared(prepared: str) -> list[str]:
+    # words with the apostrophe that ends them, if any: "l'", "qu'" are elisions, dropped by the caches
+    return _TOKEN.findall(prepared.replace("aujourd'hui", "aujourdhui"))
+
+
+def _key_word(token: str) -> str:
+    """The folded form of one token in a matching key ("" for an elision)."""
+    if token[-1] == "'":
+        out = "" if token in _ELIDED else _key_word(token[:-1])
+    else:
+        out = fold(token)
+        if not (out.isascii() and out.isalnum()):
+            # folding can expose characters that are not word characters, or that fold again (rare
+            # compatibility forms): iterate to a fixed point
+            for _ in range(3):
+                again = _NON_WORD.sub(" ", fold(out)).strip()
+                if again == out:
+                    break
+                out = again
+    if len(_KEY_CACHE) > _CACHE_LIMIT:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[token] = out
+    return out
+
+
+def _key_of_tokens(tokens: list[str]) -> str:
+    return " ".join(filter(None, _cached(_KEY_CACHE, _key_word, tokens)))
+
+
+def _cached[T](cache: dict[str, T], compute: Callable[[str], T], tokens: list[str]) -> list[T]:
+    """``[cache[t] for t in tokens]``, computing (and caching) the missing ones first: the per-token
+    work runs once per distinct token of the corpus, the per-text work stays in C."""
+    try:
+        return list(map(cache.__getitem__, tokens))
+    except KeyError:
+        for token in set(tokens).difference(cache):
+            compute(token)
+        try:
+            return list(map(cache.__getitem__, tokens))
+        except KeyError:  # the bounded cache was emptied while filling
+            return list(map(compute, tokens))
 
 
 def normalize(text: str) -> str:
-    """The matching key of a text: cleaned, folded, elisions dropped, punctuation removed.
+    """The matching key of a text: cleaned, elisions dropped, folded, its words joined by one space.
 
     Idempotent: ``normalize(normalize(t)) == normalize(t)``.
     """
-    return _normalize_clean(clean(text))
-
-
-def _normalize_clean(cleaned: str) -> str:
-    return _key_of_elided(_drop_elision(fold(cleaned)))
-
-
-def _key_of_elided(elided: str) -> str:
-    out = _NON_WORD.sub(" ", fold(elided)).strip()
-    if out.isascii():
-        return out
-    # folding can expose characters that fold again (rare compatibility forms): iterate to a fixed point
-    for _ in range(3):
-        again = _NON_WORD.sub(" ", fold(out)).strip()
-        if again == out:
-            break
-        out = again
-    return out
+    return _key_of_tokens(_tokens_of_prepared(_prepared(text)))
 
 
 def words(text: str) -> list[str]:
     """Lowercase words (accents kept) of a text, elisions dropped."""
-    return _words_clean(clean(text))
-
-
-def _words_clean(cleaned: str) -> list[str]:
-    return _WORD.findall(_drop_elision(cleaned.casefold()))
+    tokens = _tokens_of_prepared(_prepared(text))
+    return [t[:-1] if t[-1] == "'" else t for t in tokens if t not in _ELIDED]
 
 
 _stemmer = snowballstemmer.stemmer("french")
-_STEM_CACHE: dict[str, str | None] = {}
-_CACHE_LIMIT = 400_000
 
 
 def stem(word: str) -> str | None:
@@ -143,26 +184,26 @@ def stem(word: str) -> str | None:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the non-stop words of a text, in order."""
-    return _stems_of_words(words(text))
+    return _stems_of_tokens(_tokens_of_prepared(_prepared(text)))
 
 
 def analyze(text: str) -> tuple[str, list[str]]:
-    """(matching key, content stems) of a text, cleaning it once: ``(normalize(text), content_stems(text))``."""
-    cleaned = clean(text)
-    words_ = _WORD.findall(_drop_elision(cleaned.casefold()))
-    return _normalize_clean(cleaned), _stems_of_words(words_)
+    """(matching key, content stems) of a text, reading it once: ``(normalize(text), content_stems(text))``."""
+    tokens = _tokens_of_prepared(_prepared(text))
+    return _key_of_tokens(tokens), _stems_of_tokens(tokens)
 
 
-def _stems_of_words(ws: list[str]) -> list[str]:
-    out = []
-    get = _STEM_CACHE.get
-    for w in ws:
-        s = get(w, "")
-        if s == "":
-            s = stem(w)
-        if s is not None:
-            out.append(s)
+def _stem_of_token(token: str) -> str | None:
+    if token[-1] != "'":
+        return stem(token)
+    out = None if token in _ELIDED else stem(token[:-1])
+    _STEM_CACHE[token] = out
     return out
+
+
+def _stems_of_tokens(tokens: list[str]) -> list[str]:
+    # None for stop words and elisions
+    return list(filter(None, _cached(_STEM_CACHE, _stem_of_token, tokens)))
 
 
 def surface_forms(texts: Iterable[str]) -> dict[str, str]:
