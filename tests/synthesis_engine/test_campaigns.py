@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from terreau.synthesis.engine import Contribution, synthesize
 from terreau.synthesis.engine.campaigns import (
+    Shingles,
     candidate_pairs,
     minhash_signatures,
     near_duplicate_groups,
+    shared_counts,
     shingle_matrix,
 )
 from terreau.synthesis.engine.text import content_stems
@@ -109,3 +111,36 @@ def test_campaign_counts_distinct_authors_and_one_liners_have_their_bucket():
     # the campaign is one argument: one unit, never 60
     assert sum(1 for u in s.units if u.group_id == s.units[0].group_id) >= 1
     assert len([u for u in s.units if u.contribution_id in c.contribution_ids]) == 1
+
+
+ROWS = st.lists(st.sets(st.integers(0, 2**32 - 1), max_size=40).map(sorted), min_size=1, max_size=30)
+
+
+def shingles_of_rows(rows):
+    indptr = np.cumsum([0, *map(len, rows)]).astype(np.int64)
+    indices = np.array([x for r in rows for x in r], dtype=np.uint32)
+    return Shingles(indptr=indptr, indices=indices)
+
+
+@given(ROWS, st.data())
+@settings(max_examples=100, deadline=None)
+def test_shared_counts_are_the_sizes_of_the_row_intersections(rows, data):
+    n = len(rows)
+    pairs = np.array(data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)))), dtype=np.int64)
+    pairs = pairs.reshape(-1, 2)
+    counts = shared_counts(shingles_of_rows(rows), pairs, chunk=7)
+    assert counts.tolist() == [len(set(rows[i]) & set(rows[j])) for i, j in pairs.tolist()]
+
+
+@given(ROWS, st.integers(0, 2**16), st.sampled_from([1, 3, 64]))
+@settings(max_examples=100, deadline=None)
+def test_minhash_is_the_minimum_of_each_hash_function_over_the_row(rows, seed, chunk):
+    """Chunked, buffered and read through a view, the signature must still be, for each hash function
+    h(x) = ((x + 1)·a + b mod 2⁶⁴) >> 32, its minimum over the row's shingles (empty rows: the maximum)."""
+    sig = minhash_signatures(shingles_of_rows(rows), 8, seed, chunk=chunk)
+    rng = np.random.default_rng(seed)
+    a = [int(x) * 2 + 1 for x in rng.integers(1, 2**63, size=8, dtype=np.uint64)]
+    b = [int(x) for x in rng.integers(0, 2**63, size=8, dtype=np.uint64)]
+    for row, got in zip(rows, sig.tolist(), strict=True):
+        expected = [min((((x + 1) * a[k] + b[k]) % 2**64) >> 32 for x in row) if row else 2**32 - 1 for k in range(8)]
+        assert got == expected
