@@ -30,7 +30,7 @@ from .model import (
 )
 from .rare import rank_rare
 from .representation import fit_space
-from .text import analyze, content_stems, surface_forms
+from .text import analyze_counted, content_stems, surface_forms
 from .themes import (
     KMEANS_FULL_MAX,
     choose_k,
@@ -129,8 +129,10 @@ def run(
     keys: list[str | int] = []
     stems: list[list[str]] = []
     one_liner: list[bool] = []
+    n_words: list[int] = []
     for t in texts:
-        k, s = analyze(t)
+        k, s, w = analyze_counted(t)
+        n_words.append(w)
         short = k in ONE_LINER_KEYS or len(s) <= p.one_liner_max_content_words
         one_liner.append(short)
         keys.append(k if short else hash(k))
@@ -177,7 +179,7 @@ def run(
     unit_stems: list[list[str]] = []
     unit_texts: list[str] = []
     for g, r in enumerate(representative):
-        spans = split_units(texts[r], p.unit_split_words, p.unit_min_words, p.unit_max_words)
+        spans = split_units(texts[r], p.unit_split_words, p.unit_min_words, p.unit_max_words, n_words[r])
         for j, (a, b) in enumerate(spans):
             cid = contributions[r].id
             units.append(Unit(id=f"{cid}#{j}", contribution_id=cid, group_id=g, start=a, end=b, theme_id=None))

@@ -22,6 +22,7 @@ from .stopwords import STOP_WORDS
 __all__ = [
     "STOP_WORDS",
     "analyze",
+    "analyze_counted",
     "clean",
     "content_stems",
     "fold",
@@ -189,8 +190,14 @@ def content_stems(text: str) -> list[str]:
 
 def analyze(text: str) -> tuple[str, list[str]]:
     """(matching key, content stems) of a text, reading it once: ``(normalize(text), content_stems(text))``."""
+    key, stems, _ = analyze_counted(text)
+    return key, stems
+
+
+def analyze_counted(text: str) -> tuple[str, list[str], int]:
+    """``analyze(text)`` and the number of words read (elided articles counted, URLs not)."""
     tokens = _tokens_of_prepared(_prepared(text))
-    return _key_of_tokens(tokens), _stems_of_tokens(tokens)
+    return _key_of_tokens(tokens), _stems_of_tokens(tokens), len(tokens)
 
 
 def _stem_of_token(token: str) -> str | None:

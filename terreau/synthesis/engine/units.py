@@ -31,31 +31,35 @@ def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[t
     return [(a, b) for a, b in out if text[a:b].strip()]
 
 
-def split_units(text: str, split_words: int = 80, min_words: int = 12, max_words: int = 90) -> list[tuple[int, int]]:
-    """Character spans (start, end) of the argument units of ``text`` (one span when it is short)."""
-    stripped = text.strip()
-    if not stripped:
+def split_units(
+    text: str, split_words: int = 80, min_words: int = 12, max_words: int = 90, n_words: int | None = None
+) -> list[tuple[int, int]]:
+    """Character spans (start, end) of the argument units of ``text`` (one span when it is short).
+
+    ``n_words``, when the caller has already counted the words, saves counting them again."""
+    if n_words is None:
+        n_words = _count_words(text) if text.strip() else 0
+    if n_words <= split_words:
         return [(0, len(text))]
-    if _count_words(text) <= split_words:
-        return [(0, len(text))]
-    spans: list[tuple[int, int]] = []
+    # (start, end, words) of each piece: paragraphs and bullet lines, long ones cut at sentence ends
+    spans: list[tuple[int, int, int]] = []
     for a, b in _pieces(text, 0, len(text), _PARAGRAPH):
-        if _count_words(text[a:b]) > max_words:
-            spans.extend(_pieces(text, a, b, _SENTENCE_END))
+        w = _count_words(text[a:b])
+        if w > max_words:
+            spans.extend((c, d, _count_words(text[c:d])) for c, d in _pieces(text, a, b, _SENTENCE_END))
         else:
-            spans.append((a, b))
+            spans.append((a, b, w))
     # pack consecutive small pieces together, without exceeding max_words when possible
     units: list[list[int]] = []
     current_words = 0
-    for a, b in spans:
-        w = _count_words(text[a:b])
+    for a, b, w in spans:
         if units and (current_words < min_words or (current_words + w <= max_words and w < min_words)):
             units[-1][1] = b
             current_words += w
         else:
             units.append([a, b])
             current_words = w
-    if len(units) > 1 and _count_words(text[units[-1][0] : units[-1][1]]) < min_words:
+    if len(units) > 1 and current_words < min_words:
         last = units.pop()
         units[-1][1] = last[1]
     return [(a, b) for a, b in units]
