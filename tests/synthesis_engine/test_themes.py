@@ -28,6 +28,8 @@ def test_co_association_is_the_share_of_runs_in_which_two_units_are_together():
         for lab in (small_kmeans(emb, 6, 2000 + r, 15)[0] for r in range(5))
     )
     np.testing.assert_allclose(co, together / 5, atol=1e-6)
+    # counted by batches of runs (sparse products), the counts are the same integers
+    np.testing.assert_array_equal(co_association(emb, 6, seed=2, runs=5, batch=2), co)
 
 
 def test_single_kmeans_runs_disagree_but_the_consensus_does_not_depend_on_the_seed():

@@ -71,25 +71,31 @@ def cluster(embedding: np.ndarray, k: int, seed: int, runs: int = 1, n_init: int
     return labels, normalize_rows(centroids)
 
 
-def co_association(embedding: np.ndarray, k: int, seed: int, runs: int, iterations: int = 15) -> np.ndarray:
+def co_association(
+    embedding: np.ndarray, k: int, seed: int, runs: int, iterations: int = 15, batch: int = 50
+) -> np.ndarray:
     """Share of ``runs`` spherical k-means partitions (numpy, k-means++ seeding, ``iterations`` Lloyd
     steps) in which each pair of units falls in the same cluster: an n × n float32 matrix.
 
     This matrix is a Monte-Carlo estimate; its noise (a standard error of ~0.07 per pair with 50 runs)
     is what made two independent runs cut it differently, so it is meant to be used with a few hundred
-    runs. Each run adds 1 to the block of every cluster (cost Σ size² per run, not n²)."""
+    runs. The counts of ``batch`` runs at a time are the product H·Hᵀ of their sparse one-hot
+    memberships (n × batch·k), in scipy's C: the same integers as adding 1 to each cluster's block,
+    at a sixth of the cost."""
     n = embedding.shape[0]
     co = np.zeros((n, n), dtype=np.float32)
+    rows = np.arange(n)
     # the products are small: BLAS threads only add overhead (6x the CPU time on a busy 2-core machine)
     with threadpool_limits(limits=1, user_api="blas"):
-        for r in range(runs):
-            labels = _kmeans_labels(embedding, k, seed * 1000 + r, iterations)
-            order = np.argsort(labels, kind="stable")
-            bounds = np.searchsorted(labels[order], np.arange(k + 1))
-            for j in range(k):
-                members = order[bounds[j] : bounds[j + 1]]
-                if len(members):
-                    co[np.ix_(members, members)] += 1.0
+        for first in range(0, runs, batch):
+            chunk = range(first, min(first + batch, runs))
+            cols = np.concatenate(
+                [_kmeans_labels(embedding, k, seed * 1000 + r, iterations) + k * i for i, r in enumerate(chunk)]
+            )
+            member = sp.csr_array(
+                (np.ones(len(cols), dtype=np.float32), (np.tile(rows, len(chunk)), cols)), shape=(n, k * len(chunk))
+            )
+            co += (member @ member.T).toarray()
     co /= max(1, runs)
     return co
 
