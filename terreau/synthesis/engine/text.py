@@ -38,7 +38,6 @@ _APOSTROPHES = re.compile(f"[{_APOSTROPHE_CHARS}]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss"}
 _NON_WORD = re.compile(r"[\W_]+")
-_WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r"[^\W_]+'?")
 # elided articles, pronouns and conjunctions (l'État, qu'il, jusqu'ici): not words of the text
 _ELIDED = frozenset({"jusqu'", "lorsqu'", "puisqu'", "quoiqu'", "qu'", *(f"{c}'" for c in "ldjnscmt")})
