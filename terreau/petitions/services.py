@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -1223,7 +1223,9 @@ def create_petition_type(actor, institution: Institution, **data: Any) -> Petiti
 
 
 def update_petition_type(actor, kind: PetitionType, **data: Any) -> PetitionType:
-    """Change a type's thresholds. Petitions already past a threshold keep their answer date."""
+    """Change a type's thresholds. Petitions already past a threshold keep their answer date;
+    open petitions that a lowered threshold puts past it reach it now (not at the next
+    maintenance run), with the answer date counted from today."""
     require(can_edit_petition_types(actor, kind.institution))
     cleaned = clean_petition_type(kind.institution, data, instance=kind)
     try:
@@ -1247,4 +1249,11 @@ def update_petition_type(actor, kind: PetitionType, **data: Any) -> PetitionType
             )
     except IntegrityError as exc:
         raise ValidationError({"name": _("Cette institution a déjà un type de pétition de ce nom.")}) from exc
+    if {"answer_threshold", "escalation_threshold"} & changed.keys():
+        waiting = Petition.objects.filter(
+            petition_type=kind, status__in=SIGNABLE_STATUSES, closed_at__isnull=True
+        ).filter(Q(threshold_reached_at__isnull=True) | Q(escalation_reached_at__isnull=True))
+        for petition_id in waiting.values_list("pk", flat=True):
+            check_thresholds(petition_id)
+            invalidate_page_cache(petition_id)
     return kind

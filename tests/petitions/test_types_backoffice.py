@@ -114,3 +114,31 @@ def test_service_refuses_non_admins(institution, citizen):
     stranger = make_user("x@example.org")
     with pytest.raises(PermissionDenied):
         services.create_petition_type(stranger, institution, **VALID)
+
+
+def test_a_lowered_threshold_is_reached_at_once_by_the_petitions_past_it(
+    client, inst_admin, institution, petition_type, open_petition
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.petitions.conftest import sign_and_confirm
+
+    for i in range(2):
+        sign_and_confirm(open_petition, f"signataire{i}@example.org")
+    open_petition.refresh_from_db()
+    assert open_petition.threshold_reached_at is None  # 2 of 3
+    client.force_login(inst_admin)
+    edit = types_url(institution) + f"{petition_type.pk}/"
+    form = {"name": "Pétition locale", "answer_threshold": "2", "answer_days": "60", "escalation_threshold": "5"}
+    assert client.post(edit, form).status_code == 302
+    open_petition.refresh_from_db()
+    assert open_petition.threshold_reached_at is not None
+    assert open_petition.answer_due == timezone.localdate() + datetime.timedelta(days=60)
+    assert open_petition.escalation_reached_at is None
+    assert AuditEvent.objects.filter(kind="petition.threshold_reached").count() == 1
+    # raising it again does not take back a threshold already reached, nor its date
+    assert client.post(edit, {**form, "answer_threshold": "4"}).status_code == 302
+    open_petition.refresh_from_db()
+    assert open_petition.answer_due == timezone.localdate() + datetime.timedelta(days=60)
