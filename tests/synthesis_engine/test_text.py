@@ -122,3 +122,5 @@ def test_elisions_are_dropped_only_at_the_start_of_a_word():
     assert normalize("Jusqu'ici, quelqu'un l'a dit : c'est d'accord") == "ici quelqu un a dit est accord"
     assert words("aujourd'hui presqu'île") == ["aujourdhui", "presqu", "île"]
     assert normalize("⒈ L’État") == "1 etat"
+    # accents do not matter for elision either: "Ç'" is "c'" (found by the property test below)
+    assert normalize("Ç'a été") == normalize("c'a ete") == "a ete"

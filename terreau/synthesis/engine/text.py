@@ -109,10 +109,16 @@ def _tokens_of_prepared(prepared: str) -> list[str]:
     return _TOKEN.findall(prepared.replace("aujourd'hui", "aujourdhui"))
 
 
+def _is_elision(token: str) -> bool:
+    """Whether a token ending with an apostrophe is an elided word; accents do not matter ("Ç'" as "c'"),
+    so that a text and its accent-folded form have the same key."""
+    return token in _ELIDED or (not token.isascii() and fold(token) in _ELIDED)
+
+
 def _key_word(token: str) -> str:
     """The folded form of one token in a matching key ("" for an elision)."""
     if token[-1] == "'":
-        out = "" if token in _ELIDED else _key_word(token[:-1])
+        out = "" if _is_elision(token) else _key_word(token[:-1])
     else:
         out = fold(token)
         if not (out.isascii() and out.isalnum()):
@@ -158,7 +164,7 @@ def normalize(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lowercase words (accents kept) of a text, elisions dropped."""
     tokens = _tokens_of_prepared(_prepared(text))
-    return [t[:-1] if t[-1] == "'" else t for t in tokens if t not in _ELIDED]
+    return [t[:-1] if t[-1] == "'" else t for t in tokens if t[-1] != "'" or not _is_elision(t)]
 
 
 _stemmer = snowballstemmer.stemmer("french")
@@ -202,7 +208,7 @@ def analyze_counted(text: str) -> tuple[str, list[str], int]:
 def _stem_of_token(token: str) -> str | None:
     if token[-1] != "'":
         return stem(token)
-    out = None if token in _ELIDED else stem(token[:-1])
+    out = None if _is_elision(token) else stem(token[:-1])
     _STEM_CACHE[token] = out
     return out
 
