@@ -34,7 +34,6 @@ __all__ = [
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _APOSTROPHE_CHARS = "’ʼ`´‘′"
-_APOSTROPHES = re.compile(f"[{_APOSTROPHE_CHARS}]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss"}
 _NON_WORD = re.compile(r"[\W_]+")
@@ -47,17 +46,25 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 def clean(text: str) -> str:
     """Remove URLs and e-mail addresses, unify apostrophes, drop control characters, collapse spaces."""
+    text = _unified(text)
+    if not text.isprintable():
+        text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _unified(text: str) -> str:
+    """NFC, one apostrophe, URLs and e-mail addresses removed."""
     text = text or ""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        text = _APOSTROPHES.sub("'", text)
+        for apostrophe in _APOSTROPHE_CHARS:
+            if apostrophe in text:
+                text = text.replace(apostrophe, "'")
     if "://" in text or "www." in text or "WWW." in text:
         text = _URL.sub(" ", text)
     if "@" in text:
         text = _EMAIL.sub(" ", text)
-    if not text.isprintable():
-        text = _CONTROL.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    return text
 
 
 _FOLD_CACHE: dict[str, str] = {}
@@ -89,19 +96,9 @@ def fold(text: str) -> str:
 
 
 def _prepared(text: str) -> str:
-    """What the analysis reads: NFC, one apostrophe, URLs and e-mails removed, casefolded. (Spaces and
-    control characters need no pass of their own: they only ever separate words.)"""
-    text = text or ""
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-        for apostrophe in _APOSTROPHE_CHARS:
-            if apostrophe in text:
-                text = text.replace(apostrophe, "'")
-    if "://" in text or "www." in text or "WWW." in text:
-        text = _URL.sub(" ", text)
-    if "@" in text:
-        text = _EMAIL.sub(" ", text)
-    return text.casefold()
+    """What the analysis reads: ``_unified`` and casefolded. (Spaces and control characters need no
+    pass of their own: they only ever separate words.)"""
+    return _unified(text).casefold()
 
 
 def _tokens_of_prepared(prepared: str) -> list[str]:

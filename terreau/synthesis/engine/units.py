@@ -37,9 +37,7 @@ def split_units(
     """Character spans (start, end) of the argument units of ``text`` (one span when it is short).
 
     ``n_words``, when the caller has already counted the words, saves counting them again."""
-    if n_words is None:
-        n_words = _count_words(text) if text.strip() else 0
-    if n_words <= split_words:
+    if (_count_words(text) if n_words is None else n_words) <= split_words:
         return [(0, len(text))]
     # (start, end, words) of each piece: paragraphs and bullet lines, long ones cut at sentence ends
     spans: list[tuple[int, int, int]] = []
